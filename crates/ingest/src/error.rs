@@ -1,0 +1,149 @@
+//! Errors: file-level ([`IngestError`], the run stops) and row-level ([`RowError`], the row is rejected).
+
+use std::path::PathBuf;
+
+/// A file that cannot be read at all. The run stops and the warehouse stays as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The operating system refused to open or read the file.
+    #[error("{path}: cannot read file: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has no header line (empty, or only blank lines).
+    #[error("{path}: file is empty: expected a header line")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The header is not one this reader knows.
+    #[error("{path}:{line}: unknown header: {message}")]
+    UnknownHeader {
+        /// The file.
+        path: PathBuf,
+        /// Line of the header (1-based).
+        line: u64,
+        /// What was missing or wrong, and what was expected.
+        message: String,
+    },
+    /// The file is not text in any supported encoding (binary data, say).
+    #[error("{path}: not a CSV text file: {message}")]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Why one record was rejected. The rest of the file still loads.
+///
+/// [`RowError::code`] is a stable short name for grouping rejects; `Display` is the message
+/// for a person, naming the field and what was expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RowError {
+    /// Fewer fields than the header has.
+    #[error("too few fields: expected {expected}, found {found}")]
+    TooFewFields {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this record.
+        found: usize,
+    },
+    /// More fields than the header has.
+    #[error("too many fields: expected {expected}, found {found}")]
+    TooManyFields {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this record.
+        found: usize,
+    },
+    /// A quoted field that never closes.
+    #[error("unterminated quoted field {field}")]
+    UnterminatedQuote {
+        /// 1-based field position.
+        field: usize,
+    },
+    /// Bytes that are not valid in the file's encoding.
+    #[error("bytes not valid {encoding}")]
+    BadEncoding {
+        /// The encoding the file was read as.
+        encoding: &'static str,
+    },
+    /// A number field that does not parse.
+    #[error("unparsable number in field {field}: expected a number like 1,234 or 12.5, found {value:?}")]
+    BadNumber {
+        /// Header name of the field.
+        field: String,
+        /// The raw text.
+        value: String,
+    },
+    /// A quantity or value below zero.
+    #[error("negative quantity in field {field}: {value}")]
+    NegativeQuantity {
+        /// Header name of the field.
+        field: String,
+        /// The raw text.
+        value: String,
+    },
+    /// A period that is not a real month.
+    #[error("impossible month in field {field}: expected YYYYMM with month 01-12, found {value:?}")]
+    BadMonth {
+        /// Header name of the field.
+        field: String,
+        /// The raw text.
+        value: String,
+    },
+    /// A code of the wrong shape (HS code, partner code).
+    #[error("malformed code in field {field}: expected {expected}, found {value:?}")]
+    BadCode {
+        /// Header name of the field.
+        field: String,
+        /// What shape was expected.
+        expected: &'static str,
+        /// The raw text.
+        value: String,
+    },
+    /// A well-formed code missing from the reference tables.
+    #[error("unknown code in field {field}: {value:?} is not in {table}")]
+    UnknownCode {
+        /// Header name of the field.
+        field: String,
+        /// Which reference table was searched.
+        table: &'static str,
+        /// The raw text.
+        value: String,
+    },
+    /// A field longer than any real value (a sign of a broken file).
+    #[error("field {field} is {len} bytes long, more than the {max} allowed")]
+    FieldTooLong {
+        /// 1-based field position.
+        field: usize,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+impl RowError {
+    /// Stable short name of the reason, for grouping rejects in SQL.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RowError::TooFewFields { .. } => "too_few_fields",
+            RowError::TooManyFields { .. } => "too_many_fields",
+            RowError::UnterminatedQuote { .. } => "unterminated_quote",
+            RowError::BadEncoding { .. } => "bad_encoding",
+            RowError::BadNumber { .. } => "bad_number",
+            RowError::NegativeQuantity { .. } => "negative_quantity",
+            RowError::BadMonth { .. } => "bad_month",
+            RowError::BadCode { .. } => "bad_code",
+            RowError::UnknownCode { .. } => "unknown_code",
+            RowError::FieldTooLong { .. } => "field_too_long",
+        }
+    }
+}

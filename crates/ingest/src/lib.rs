@@ -1,0 +1,46 @@
+//! # rareflow-ingest
+//!
+//! Reads raw customs releases as they really come and hands out their records, with
+//! provenance (file and line), without interpreting them. One module per source format:
+//!
+//! - [`gacc`]: China Customs (GACC) statistics-platform CSV downloads, Chinese or English layout.
+//!
+//! What this crate owns: byte-level decoding ([`text`]), the record dialect of each format,
+//! mapping header names to fields, and per-row format errors ([`RowError`]). What it does not
+//! own: codes, units, currencies and periods — those are `rareflow-normalize`'s job.
+//!
+//! Every reader streams: it hands out [`Chunk`]s of whole lines of bounded size, so memory
+//! does not grow with the file.
+
+pub mod error;
+pub mod gacc;
+pub mod text;
+
+pub use error::{IngestError, RowError};
+pub use gacc::{Currency, GaccFile, GaccLayout, GaccRecord, Language};
+pub use text::{Chunk, ChunkReader, Encoding};
+
+/// Trade direction as the reporter sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flow {
+    /// Goods leaving the reporter.
+    Export,
+    /// Goods arriving at the reporter.
+    Import,
+}
+
+impl Flow {
+    /// The lower-case name stored in the warehouse (`export` / `import`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Export => "export",
+            Flow::Import => "import",
+        }
+    }
+}
+
+impl std::fmt::Display for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

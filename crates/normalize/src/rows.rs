@@ -1,0 +1,264 @@
+//! Column builders for `trade_flows` and `rejects` batches: rows are appended field by
+//! field into Arrow builders, so no per-row allocation happens.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::error::ArrowError;
+
+use crate::schema::{REJECTS, TRADE_FLOWS};
+
+/// One `trade_flows` row, borrowed from the record it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct TradeFlowRow<'a> {
+    /// Source name (`gacc`, ...).
+    pub source: &'a str,
+    /// ISO3 of the reporter.
+    pub reporter: &'a str,
+    /// `export` or `import`.
+    pub flow: &'a str,
+    /// ISO3 of the partner.
+    pub partner: &'a str,
+    /// Partner code as reported.
+    pub partner_code: &'a str,
+    /// Partner's English name.
+    pub partner_name: Option<&'a str>,
+    /// `country`, `group`, `world` or `other`.
+    pub partner_kind: &'a str,
+    /// Year of the period.
+    pub year: i32,
+    /// Month of the period.
+    pub month: u32,
+    /// `Date32` of the first day of the period.
+    pub period: i32,
+    /// Commodity code as reported.
+    pub hs_code: &'a str,
+    /// HS6 heading.
+    pub hs6: &'a str,
+    /// Taxonomy group.
+    pub product_group: Option<&'a str>,
+    /// Element symbol.
+    pub element: Option<&'a str>,
+    /// Customs regime as reported.
+    pub customs_regime: Option<&'a str>,
+    /// Kilograms, when a weight is known.
+    pub quantity_kg: Option<f64>,
+    /// Quantity in the first reported unit.
+    pub quantity_native: f64,
+    /// First reported unit.
+    pub unit_native: &'a str,
+    /// Value in the reported currency.
+    pub value_native: f64,
+    /// ISO 4217 of the reported currency.
+    pub currency: &'a str,
+    /// Value in US dollars, when an exchange rate is known.
+    pub value_usd: Option<f64>,
+    /// Raw file, relative to the raw folder.
+    pub source_file: &'a str,
+    /// 1-based line in that file.
+    pub source_line: u64,
+}
+
+/// Builds a `trade_flows` batch.
+#[derive(Debug)]
+pub struct TradeFlowRows {
+    source: StringBuilder,
+    reporter: StringBuilder,
+    flow: StringBuilder,
+    partner: StringBuilder,
+    partner_code: StringBuilder,
+    partner_name: StringBuilder,
+    partner_kind: StringBuilder,
+    period: Date32Builder,
+    year: Int32Builder,
+    month: Int32Builder,
+    hs_code: StringBuilder,
+    hs6: StringBuilder,
+    product_group: StringBuilder,
+    element: StringBuilder,
+    customs_regime: StringBuilder,
+    quantity_kg: Float64Builder,
+    quantity_native: Float64Builder,
+    unit_native: StringBuilder,
+    value_native: Float64Builder,
+    currency: StringBuilder,
+    value_usd: Float64Builder,
+    source_file: StringBuilder,
+    source_line: Int64Builder,
+    len: usize,
+}
+
+impl TradeFlowRows {
+    /// An empty builder with room for `capacity` rows.
+    pub fn with_capacity(capacity: usize) -> Self {
+        let s = || StringBuilder::with_capacity(capacity, capacity * 8);
+        TradeFlowRows {
+            source: s(),
+            reporter: s(),
+            flow: s(),
+            partner: s(),
+            partner_code: s(),
+            partner_name: s(),
+            partner_kind: s(),
+            period: Date32Builder::with_capacity(capacity),
+            year: Int32Builder::with_capacity(capacity),
+            month: Int32Builder::with_capacity(capacity),
+            hs_code: s(),
+            hs6: s(),
+            product_group: s(),
+            element: s(),
+            customs_regime: s(),
+            quantity_kg: Float64Builder::with_capacity(capacity),
+            quantity_native: Float64Builder::with_capacity(capacity),
+            unit_native: s(),
+            value_native: Float64Builder::with_capacity(capacity),
+            currency: s(),
+            value_usd: Float64Builder::with_capacity(capacity),
+            source_file: s(),
+            source_line: Int64Builder::with_capacity(capacity),
+            len: 0,
+        }
+    }
+
+    /// Rows appended so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no row was appended.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends one row.
+    pub fn push(&mut self, r: &TradeFlowRow<'_>) {
+        self.source.append_value(r.source);
+        self.reporter.append_value(r.reporter);
+        self.flow.append_value(r.flow);
+        self.partner.append_value(r.partner);
+        self.partner_code.append_value(r.partner_code);
+        self.partner_name.append_option(r.partner_name);
+        self.partner_kind.append_value(r.partner_kind);
+        self.period.append_value(r.period);
+        self.year.append_value(r.year);
+        self.month.append_value(r.month as i32);
+        self.hs_code.append_value(r.hs_code);
+        self.hs6.append_value(r.hs6);
+        self.product_group.append_option(r.product_group);
+        self.element.append_option(r.element);
+        self.customs_regime.append_option(r.customs_regime);
+        self.quantity_kg.append_option(r.quantity_kg);
+        self.quantity_native.append_value(r.quantity_native);
+        self.unit_native.append_value(r.unit_native);
+        self.value_native.append_value(r.value_native);
+        self.currency.append_value(r.currency);
+        self.value_usd.append_option(r.value_usd);
+        self.source_file.append_value(r.source_file);
+        self.source_line.append_value(r.source_line as i64);
+        self.len += 1;
+    }
+
+    /// The rows as a batch with the [`TRADE_FLOWS`] schema; the builder is left empty.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        self.len = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.source.finish()),
+            Arc::new(self.reporter.finish()),
+            Arc::new(self.flow.finish()),
+            Arc::new(self.partner.finish()),
+            Arc::new(self.partner_code.finish()),
+            Arc::new(self.partner_name.finish()),
+            Arc::new(self.partner_kind.finish()),
+            Arc::new(self.period.finish()),
+            Arc::new(self.year.finish()),
+            Arc::new(self.month.finish()),
+            Arc::new(self.hs_code.finish()),
+            Arc::new(self.hs6.finish()),
+            Arc::new(self.product_group.finish()),
+            Arc::new(self.element.finish()),
+            Arc::new(self.customs_regime.finish()),
+            Arc::new(self.quantity_kg.finish()),
+            Arc::new(self.quantity_native.finish()),
+            Arc::new(self.unit_native.finish()),
+            Arc::new(self.value_native.finish()),
+            Arc::new(self.currency.finish()),
+            Arc::new(self.value_usd.finish()),
+            Arc::new(self.source_file.finish()),
+            Arc::new(self.source_line.finish()),
+        ];
+        RecordBatch::try_new(TRADE_FLOWS.clone(), columns)
+    }
+}
+
+/// Builds a `rejects` batch.
+#[derive(Debug)]
+pub struct RejectRows {
+    source: StringBuilder,
+    source_file: StringBuilder,
+    source_line: Int64Builder,
+    reason_code: StringBuilder,
+    reason: StringBuilder,
+    raw_record: StringBuilder,
+    len: usize,
+}
+
+impl Default for RejectRows {
+    fn default() -> Self {
+        RejectRows {
+            source: StringBuilder::new(),
+            source_file: StringBuilder::new(),
+            source_line: Int64Builder::new(),
+            reason_code: StringBuilder::new(),
+            reason: StringBuilder::new(),
+            raw_record: StringBuilder::new(),
+            len: 0,
+        }
+    }
+}
+
+/// Raw records are kept in full up to this many bytes, then cut (a reject of a huge line
+/// must not blow up the rejects table).
+pub const MAX_RAW_RECORD_BYTES: usize = 2000;
+
+impl RejectRows {
+    /// Rows appended so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no row was appended.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends one reject.
+    pub fn push(&mut self, source: &str, file: &str, line: u64, code: &str, reason: &str, raw: &str) {
+        self.source.append_value(source);
+        self.source_file.append_value(file);
+        self.source_line.append_value(line as i64);
+        self.reason_code.append_value(code);
+        self.reason.append_value(reason);
+        let mut cut = raw.len().min(MAX_RAW_RECORD_BYTES);
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.raw_record.append_value(&raw[..cut]);
+        self.len += 1;
+    }
+
+    /// The rejects as a batch with the [`REJECTS`] schema; the builder is left empty.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        self.len = 0;
+        RecordBatch::try_new(
+            REJECTS.clone(),
+            vec![
+                Arc::new(self.source.finish()),
+                Arc::new(self.source_file.finish()),
+                Arc::new(self.source_line.finish()),
+                Arc::new(self.reason_code.finish()),
+                Arc::new(self.reason.finish()),
+                Arc::new(self.raw_record.finish()),
+            ],
+        )
+    }
+}
