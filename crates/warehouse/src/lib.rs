@@ -1,1 +1,30 @@
-//! placeholder
+//! # rareflow-warehouse
+//!
+//! The warehouse on disk: where each table lives, how a run writes aside and publishes in
+//! one atomic step, the lock that keeps two runs apart, and registering every table in a
+//! DataFusion `SessionContext` (used by `rareflow-etl`, `rareflow-query` and the tests).
+//!
+//! ## Layout
+//! ```text
+//! WAREHOUSE/
+//!   current -> snapshots/000007        relative symlink: the published snapshot
+//!   snapshots/000007/
+//!     trade_flows/year=2025/month=11/part-00000.parquet     Hive partitions, zstd
+//!     rejects/part-00000.parquet
+//!     ingest_log/ countries/ products/ fx_rates/ policy_events/
+//!   snapshots/.staging-000008/          a run in progress (ignored by readers, removed if abandoned)
+//!   .lock                               held by the running rareflow-etl
+//! ```
+//! Every snapshot is complete in itself, so DuckDB, Polars or Spark read
+//! `WAREHOUSE/current/trade_flows/` as a Hive-partitioned dataset, and the folder can be
+//! copied or moved (the link is relative).
+
+pub mod catalog;
+pub mod error;
+pub mod store;
+pub mod writer;
+
+pub use catalog::{TABLES, register_snapshot, session_for_snapshot};
+pub use error::WarehouseError;
+pub use store::{RunLock, Staging, Warehouse};
+pub use writer::{PartitionedWriter, TableWriter, writer_properties};

@@ -1,0 +1,80 @@
+//! Registering a snapshot's tables in DataFusion.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Schema};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_PARTITIONS};
+
+use crate::error::WarehouseError;
+
+/// Every table of a snapshot, with what it holds (shown by `rareflow-query tables`).
+pub const TABLES: [(&str, &str); 7] = [
+    ("trade_flows", "one row per reported figure: reporter, flow, partner, month, tariff line, kg, value"),
+    ("rejects", "every row read that was not loaded, with file, line, reason and the raw record"),
+    ("ingest_log", "one row per raw file in the snapshot: hash, rows read / loaded / rejected"),
+    ("countries", "China Customs partner codes with ISO 3166 alpha-3 and names"),
+    ("products", "tariff lines with the rare-earth taxonomy (product_group, element)"),
+    ("fx_rates", "monthly average yuan per US dollar, with source"),
+    ("policy_events", "China's rare-earth export-control timeline"),
+];
+
+fn file_schema_of_trade_flows() -> Schema {
+    let fields: Vec<_> = TRADE_FLOWS
+        .fields()
+        .iter()
+        .filter(|f| !TRADE_FLOWS_PARTITIONS.contains(&f.name().as_str()))
+        .cloned()
+        .collect();
+    Schema::new(fields)
+}
+
+/// A session for analysts: one target partition per core, Parquet pruning on.
+pub fn session_config() -> SessionConfig {
+    SessionConfig::new()
+        .with_information_schema(true)
+        .with_parquet_pruning(true)
+}
+
+/// Registers every table of the snapshot at `dir` in `ctx`.
+pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), WarehouseError> {
+    let trade_flows_schema = file_schema_of_trade_flows();
+    for (table, _) in TABLES {
+        let path = dir.join(table);
+        if !path.is_dir() {
+            // A table added in a later version of rareflow is simply absent from an old snapshot.
+            tracing::debug!(table, "table folder missing in snapshot");
+            continue;
+        }
+        let url = format!("{}/", path.display());
+        let mut options = ParquetReadOptions::default();
+        match table {
+            "trade_flows" => {
+                options = options.schema(&trade_flows_schema).table_partition_cols(
+                    TRADE_FLOWS_PARTITIONS
+                        .iter()
+                        .map(|p| (p.to_string(), DataType::Int32))
+                        .collect(),
+                );
+            }
+            "rejects" => options = options.schema(&REJECTS),
+            "ingest_log" => options = options.schema(&INGEST_LOG),
+            _ => {}
+        }
+        ctx.register_parquet(table, &url, options)
+            .await
+            .map_err(|source| WarehouseError::Register {
+                table: table.to_owned(),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+/// A new session with the snapshot at `dir` registered.
+pub async fn session_for_snapshot(dir: &Path) -> Result<Arc<SessionContext>, WarehouseError> {
+    let ctx = SessionContext::new_with_config(session_config());
+    register_snapshot(&ctx, dir).await?;
+    Ok(Arc::new(ctx))
+}
