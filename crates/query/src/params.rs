@@ -1,0 +1,148 @@
+//! Parameters of saved queries: declared in the header, given on the command line as
+//! `--param NAME=VALUE`, bound through DataFusion's placeholders (`$NAME`) as typed values.
+
+use datafusion::common::ParamValues;
+use datafusion::scalar::ScalarValue;
+
+use rareflow_normalize::period::days_from_civil;
+
+use crate::error::QueryError;
+
+/// Type of a parameter, which says how its text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// `YYYY-MM`, bound as the DATE of the first day of the month.
+    Month,
+    /// `YYYY-MM-DD`, bound as a DATE.
+    Date,
+    /// Whole number, bound as BIGINT.
+    Int,
+    /// Number, bound as DOUBLE.
+    Float,
+    /// Text, bound as VARCHAR.
+    Text,
+}
+
+impl ParamType {
+    /// Parses the type name used in headers.
+    pub fn from_name(name: &str) -> Option<ParamType> {
+        Some(match name {
+            "month" => ParamType::Month,
+            "date" => ParamType::Date,
+            "int" => ParamType::Int,
+            "float" => ParamType::Float,
+            "text" => ParamType::Text,
+            _ => return None,
+        })
+    }
+
+    /// Name used in headers and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::Month => "month",
+            ParamType::Date => "date",
+            ParamType::Int => "int",
+            ParamType::Float => "float",
+            ParamType::Text => "text",
+        }
+    }
+
+    /// Reads a value of this type.
+    pub fn parse(self, text: &str) -> Result<ScalarValue, String> {
+        let t = text.trim();
+        match self {
+            ParamType::Month => {
+                let (y, m) = t
+                    .split_once('-')
+                    .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+                    .filter(|(y, m)| (1900..=2200).contains(y) && (1..=12).contains(m))
+                    .ok_or_else(|| format!("expected a month as YYYY-MM, got {text:?}"))?;
+                Ok(ScalarValue::Date32(Some(days_from_civil(y, m, 1))))
+            }
+            ParamType::Date => {
+                let parts: Vec<&str> = t.split('-').collect();
+                let parsed = match parts[..] {
+                    [y, m, d] => (|| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))(),
+                    _ => None,
+                };
+                let (y, m, d) = parsed
+                    .filter(|(_, m, d)| (1..=12).contains(m) && (1..=31).contains(d))
+                    .ok_or_else(|| format!("expected a date as YYYY-MM-DD, got {text:?}"))?;
+                Ok(ScalarValue::Date32(Some(days_from_civil(y, m, d))))
+            }
+            ParamType::Int => t
+                .parse::<i64>()
+                .map(|v| ScalarValue::Int64(Some(v)))
+                .map_err(|_| format!("expected a whole number, got {text:?}")),
+            ParamType::Float => t
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(|v| ScalarValue::Float64(Some(v)))
+                .ok_or_else(|| format!("expected a number, got {text:?}")),
+            ParamType::Text => Ok(ScalarValue::Utf8(Some(text.to_owned()))),
+        }
+    }
+}
+
+/// A declared parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// Name, used as `$name` in the SQL.
+    pub name: String,
+    /// Type.
+    pub ty: ParamType,
+    /// Default value text, if any.
+    pub default: Option<String>,
+    /// What it means.
+    pub help: String,
+}
+
+/// Binds `given` (`NAME=VALUE` pairs) against `specs`, filling defaults. Unknown names,
+/// missing values and malformed values are errors that say what was expected.
+pub fn bind(specs: &[ParamSpec], given: &[(String, String)]) -> Result<ParamValues, QueryError> {
+    for (name, _) in given {
+        if !specs.iter().any(|s| &s.name == name) {
+            let known: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+            return Err(QueryError::Param {
+                name: name.clone(),
+                message: if known.is_empty() {
+                    "this query takes no parameters".into()
+                } else {
+                    format!("unknown; this query takes {}", known.join(", "))
+                },
+            });
+        }
+    }
+    let mut values = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let text = given
+            .iter()
+            .rev()
+            .find(|(n, _)| n == &spec.name)
+            .map(|(_, v)| v.as_str())
+            .or(spec.default.as_deref())
+            .ok_or_else(|| QueryError::Param {
+                name: spec.name.clone(),
+                message: format!("missing: pass --param {}=<{}> ({})", spec.name, spec.ty.name(), spec.help),
+            })?;
+        let value = spec.ty.parse(text).map_err(|message| QueryError::Param {
+            name: spec.name.clone(),
+            message,
+        })?;
+        values.push((spec.name.clone(), value));
+    }
+    Ok(ParamValues::from(values))
+}
+
+/// Splits `NAME=VALUE`.
+pub fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got {text:?}"))?;
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("bad parameter name {name:?}"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
