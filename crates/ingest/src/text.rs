@@ -37,7 +37,7 @@ impl Encoding {
         match self {
             Encoding::Utf8 => "UTF-8",
             Encoding::Gb18030 => "GB18030",
-            Encoding::Sniff => "UTF-8 or GB18030",
+            Encoding::Sniff => "ASCII (UTF-8)",
         }
     }
 
