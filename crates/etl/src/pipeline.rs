@@ -15,7 +15,9 @@ use arrow::array::{Date32Builder, Int64Builder, RecordBatch, StringBuilder};
 use arrow::error::ArrowError;
 use rareflow_ingest::{Chunk, GaccFile, IngestError, Language};
 use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS};
-use rareflow_normalize::{FileContext, NormalizedChunk, Reference, ReferenceError, normalize_gacc_chunk};
+use rareflow_normalize::{
+    FileContext, NormalizedChunk, Reference, ReferenceError, normalize_gacc_chunk,
+};
 use rareflow_warehouse::{PartitionedWriter, TableWriter, Warehouse, WarehouseError};
 
 use crate::discover::{RawFile, SourceKind, discover};
@@ -165,7 +167,16 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
                     source_file: file.relative.clone(),
                     flow,
                 };
-                load_gacc_file(file, &context, &reference, options, &mut flows, &mut rejects, &mut log, progress)?
+                load_gacc_file(
+                    file,
+                    &context,
+                    &reference,
+                    options,
+                    &mut flows,
+                    &mut rejects,
+                    &mut log,
+                    progress,
+                )?
             }
         };
         tracing::info!(
@@ -218,69 +229,70 @@ fn load_gacc_file(
     let (mut read, mut loaded, mut rejected) = (0u64, 0u64, 0u64);
     let mut periods: Option<(i32, i32)> = None;
 
-    let (sha256, encoding) = std::thread::scope(|scope| -> Result<(String, &'static str), EtlError> {
-        let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
-        let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-        let (out_tx, out_rx) = sync_channel::<Result<NormalizedChunk, ArrowError>>(threads * 2);
+    let (sha256, encoding) =
+        std::thread::scope(|scope| -> Result<(String, &'static str), EtlError> {
+            let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
+            let chunk_rx = Arc::new(Mutex::new(chunk_rx));
+            let (out_tx, out_rx) = sync_channel::<Result<NormalizedChunk, ArrowError>>(threads * 2);
 
-        let reader = scope.spawn(move || -> Result<(String, &'static str), IngestError> {
-            let mut last = 0;
-            while let Some(chunk) = gacc.next_chunk()? {
-                progress.advance(gacc.bytes_read() - last);
-                last = gacc.bytes_read();
-                if chunk_tx.send(chunk).is_err() {
-                    break;
-                }
-            }
-            Ok((gacc.content_hash(), gacc.encoding().name()))
-        });
-        for _ in 0..threads {
-            let chunk_rx = Arc::clone(&chunk_rx);
-            let out_tx = out_tx.clone();
-            let layout = &layout;
-            scope.spawn(move || {
-                loop {
-                    let next = match chunk_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(chunk) = next else { return };
-                    let result = normalize_gacc_chunk(reference, context, layout, &chunk);
-                    if out_tx.send(result).is_err() {
-                        return;
+            let reader = scope.spawn(move || -> Result<(String, &'static str), IngestError> {
+                let mut last = 0;
+                while let Some(chunk) = gacc.next_chunk()? {
+                    progress.advance(gacc.bytes_read() - last);
+                    last = gacc.bytes_read();
+                    if chunk_tx.send(chunk).is_err() {
+                        break;
                     }
                 }
+                Ok((gacc.content_hash(), gacc.encoding().name()))
             });
-        }
-        drop(out_tx);
-        drop(chunk_rx);
-
-        // Put chunks back in file order, then write.
-        let mut waiting: BTreeMap<u64, NormalizedChunk> = BTreeMap::new();
-        let mut next = 0u64;
-        for result in out_rx {
-            let chunk = result?;
-            waiting.insert(chunk.index, chunk);
-            while let Some(chunk) = waiting.remove(&next) {
-                next += 1;
-                read += chunk.rows_read;
-                loaded += chunk.flows.num_rows() as u64;
-                rejected += chunk.rejects.num_rows() as u64;
-                if let Some((lo, hi)) = chunk.periods {
-                    periods = Some(periods.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
-                }
-                flows.write(&chunk.flows)?;
-                if chunk.rejects.num_rows() > 0 {
-                    rejects.write(&chunk.rejects)?;
-                }
-                fail_point("after-chunk");
+            for _ in 0..threads {
+                let chunk_rx = Arc::clone(&chunk_rx);
+                let out_tx = out_tx.clone();
+                let layout = &layout;
+                scope.spawn(move || {
+                    loop {
+                        let next = match chunk_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(chunk) = next else { return };
+                        let result = normalize_gacc_chunk(reference, context, layout, &chunk);
+                        if out_tx.send(result).is_err() {
+                            return;
+                        }
+                    }
+                });
             }
-        }
-        match reader.join() {
-            Ok(result) => Ok(result?),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })?;
+            drop(out_tx);
+            drop(chunk_rx);
+
+            // Put chunks back in file order, then write.
+            let mut waiting: BTreeMap<u64, NormalizedChunk> = BTreeMap::new();
+            let mut next = 0u64;
+            for result in out_rx {
+                let chunk = result?;
+                waiting.insert(chunk.index, chunk);
+                while let Some(chunk) = waiting.remove(&next) {
+                    next += 1;
+                    read += chunk.rows_read;
+                    loaded += chunk.flows.num_rows() as u64;
+                    rejected += chunk.rejects.num_rows() as u64;
+                    if let Some((lo, hi)) = chunk.periods {
+                        periods = Some(periods.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+                    }
+                    flows.write(&chunk.flows)?;
+                    if chunk.rejects.num_rows() > 0 {
+                        rejects.write(&chunk.rejects)?;
+                    }
+                    fail_point("after-chunk");
+                }
+            }
+            match reader.join() {
+                Ok(result) => Ok(result?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })?;
 
     if read != loaded + rejected {
         return Err(EtlError::Unbalanced {

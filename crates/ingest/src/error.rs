@@ -75,7 +75,9 @@ pub enum RowError {
         encoding: &'static str,
     },
     /// A number field that does not parse.
-    #[error("unparsable number in field {field}: expected a number like 1,234 or 12.5, found {value:?}")]
+    #[error(
+        "unparsable number in field {field}: expected a number like 1,234 or 12.5, found {value:?}"
+    )]
     BadNumber {
         /// Header name of the field.
         field: String,

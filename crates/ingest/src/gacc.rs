@@ -140,18 +140,16 @@ impl GaccLayout {
         for (i, name) in names.iter().enumerate() {
             match column_for(name) {
                 Some((col, lang)) => {
-                    if let Some((_, j)) = found.iter().find(|(c, _)| {
-                        *c == col
-                            || matches!((c, col), (Column::Value(_), Column::Value(_)))
-                    }) {
-                        if col != Column::Ignored {
-                            return Err(format!(
-                                "column {:?} appears twice (fields {} and {})",
-                                name,
-                                j + 1,
-                                i + 1
-                            ));
-                        }
+                    let duplicate = found.iter().find(|(c, _)| {
+                        *c == col || matches!((c, col), (Column::Value(_), Column::Value(_)))
+                    });
+                    if let (Some((_, j)), false) = (duplicate, col == Column::Ignored) {
+                        return Err(format!(
+                            "column {:?} appears twice (fields {} and {})",
+                            name,
+                            j + 1,
+                            i + 1
+                        ));
                     }
                     match lang {
                         Some(Language::Chinese) => languages.0 += 1,
@@ -179,9 +177,8 @@ impl GaccLayout {
                 _ => None,
             })
             .ok_or("no value column: expected 人民币, 美元 or US dollar")?;
-        let required = |col: Column, what: &str| {
-            get(col).ok_or_else(|| format!("no {what} column"))
-        };
+        let required =
+            |col: Column, what: &str| get(col).ok_or_else(|| format!("no {what} column"));
         Ok(GaccLayout {
             language: if languages.0 >= languages.1 {
                 Language::Chinese
@@ -246,11 +243,10 @@ impl GaccLayout {
         let opt = |i: Option<usize>| i.map(field).filter(|s| !s.is_empty());
 
         let period_text = field(self.period);
-        let (year, month) = parse_period(period_text)
-            .ok_or_else(|| RowError::BadMonth {
-                field: self.names[self.period].clone(),
-                value: period_text.to_owned(),
-            })?;
+        let (year, month) = parse_period(period_text).ok_or_else(|| RowError::BadMonth {
+            field: self.names[self.period].clone(),
+            value: period_text.to_owned(),
+        })?;
         let partner_code = field(self.partner_code);
         if partner_code.is_empty()
             || partner_code.len() > 3
@@ -439,7 +435,10 @@ pub fn split_fields(line: &str, spans: &mut Vec<(usize, usize)>) -> Result<(), R
             spans.push((start, end));
             i = end + 1;
         } else {
-            let end = bytes[i..].iter().position(|&b| b == b',').map_or(n, |k| i + k);
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| b == b',')
+                .map_or(n, |k| i + k);
             spans.push((i, end));
             i = end;
         }
@@ -478,12 +477,13 @@ impl GaccFile {
     /// As [`GaccFile::open`] with a chosen chunk size.
     pub fn open_with_chunk_size(path: &Path, chunk_bytes: usize) -> Result<GaccFile, IngestError> {
         let (reader, header) = ChunkReader::open_with_chunk_size(path, chunk_bytes)?;
-        let layout =
-            GaccLayout::from_header(&header.text).map_err(|message| IngestError::UnknownHeader {
+        let layout = GaccLayout::from_header(&header.text).map_err(|message| {
+            IngestError::UnknownHeader {
                 path: PathBuf::from(path),
                 line: header.line,
                 message,
-            })?;
+            }
+        })?;
         Ok(GaccFile {
             reader,
             layout,
@@ -609,7 +609,11 @@ mod tests {
 
     #[test]
     fn unknown_and_duplicated_headers() {
-        assert!(GaccLayout::from_header("a,b,c").unwrap_err().contains("not a China Customs column"));
+        assert!(
+            GaccLayout::from_header("a,b,c")
+                .unwrap_err()
+                .contains("not a China Customs column")
+        );
         let dup = GaccLayout::from_header(r#""数据年月","数据年月","人民币""#).unwrap_err();
         assert!(dup.contains("appears twice"), "{dup}");
         let missing = GaccLayout::from_header(r#""数据年月","人民币""#).unwrap_err();
@@ -624,16 +628,42 @@ mod tests {
         .unwrap();
         let mut spans = Vec::new();
         let err = |line: &str| layout.parse(line, &mut spans.clone()).unwrap_err();
-        assert_eq!(err(r#""202513","502","85051110","1","千克","0","?","1","#).code(), "bad_month");
-        assert_eq!(err(r#""202511","5X2","85051110","1","千克","0","?","1","#).code(), "bad_code");
-        assert_eq!(err(r#""202511","502","8505111","1","千克","0","?","1","#).code(), "bad_code");
-        assert_eq!(err(r#""202511","502","85051110","abc","千克","0","?","1","#).code(), "bad_number");
-        assert_eq!(err(r#""202511","502","85051110","-5","千克","0","?","1","#).code(), "negative_quantity");
-        assert_eq!(err(r#""202511","502","85051110","1","千克","#).code(), "too_few_fields");
-        assert_eq!(err(r#""202511","502","85051110","1","千克","0","?","1","x","#).code(), "too_many_fields");
+        assert_eq!(
+            err(r#""202513","502","85051110","1","千克","0","?","1","#).code(),
+            "bad_month"
+        );
+        assert_eq!(
+            err(r#""202511","5X2","85051110","1","千克","0","?","1","#).code(),
+            "bad_code"
+        );
+        assert_eq!(
+            err(r#""202511","502","8505111","1","千克","0","?","1","#).code(),
+            "bad_code"
+        );
+        assert_eq!(
+            err(r#""202511","502","85051110","abc","千克","0","?","1","#).code(),
+            "bad_number"
+        );
+        assert_eq!(
+            err(r#""202511","502","85051110","-5","千克","0","?","1","#).code(),
+            "negative_quantity"
+        );
+        assert_eq!(
+            err(r#""202511","502","85051110","1","千克","#).code(),
+            "too_few_fields"
+        );
+        assert_eq!(
+            err(r#""202511","502","85051110","1","千克","0","?","1","x","#).code(),
+            "too_many_fields"
+        );
         let msg = err(r#""202511","502","85051110","abc","千克","0","?","1","#).to_string();
         assert!(msg.contains("第一数量") && msg.contains("abc"), "{msg}");
-        let ok = layout.parse(r#""202511","502","85051110","1,000","千克","0","?","2,000","#, &mut spans).unwrap();
+        let ok = layout
+            .parse(
+                r#""202511","502","85051110","1,000","千克","0","?","2,000","#,
+                &mut spans,
+            )
+            .unwrap();
         assert_eq!((ok.quantity1, ok.unit2, ok.value), (1000.0, None, 2000.0));
     }
 }

@@ -288,7 +288,10 @@ impl ChunkReader {
                 .decode_line(&line)
                 .ok_or_else(|| IngestError::NotText {
                     path: self.path.clone(),
-                    message: format!("header line {line_no} is not valid {}", self.encoding.name()),
+                    message: format!(
+                        "header line {line_no} is not valid {}",
+                        self.encoding.name()
+                    ),
                 })?;
             return Ok(Header {
                 text,
@@ -331,19 +334,20 @@ impl ChunkReader {
                     }
                 }
             }
+            let has_break = self.pending.contains(&b'\n');
             // An over-long line at the front of `pending` starts skipping.
-            if self.pending.len() > MAX_LINE_BYTES && !self.pending.contains(&b'\n') {
+            if !has_break && self.pending.len() > MAX_LINE_BYTES {
                 let start = self.pending[..self.pending.len().min(200)].to_vec();
                 let seen = self.pending.len();
                 self.pending.clear();
                 self.skipping = Some((self.next_line, seen, start));
                 continue;
             }
-            if self.pending.len() >= self.chunk_bytes || self.eof {
+            if self.eof || (has_break && self.pending.len() >= self.chunk_bytes) {
                 break;
             }
-            let before = self.pending.len();
-            self.fill(self.chunk_bytes - before)?;
+            let want = self.chunk_bytes.max(self.pending.len() / 2);
+            self.fill(want)?;
         }
         if self.pending.is_empty() {
             if bad_lines.is_empty() {

@@ -52,7 +52,14 @@ pub fn normalize_gacc_chunk(
     let currency = layout.currency.code();
     let flow = file.flow.as_str();
     let reject = |rejects: &mut RejectRows, line: u64, err: &RowError, raw: &str| {
-        rejects.push(SOURCE, &file.source_file, line, err.code(), &err.to_string(), raw);
+        rejects.push(
+            SOURCE,
+            &file.source_file,
+            line,
+            err.code(),
+            &err.to_string(),
+            raw,
+        );
     };
 
     for bad in &chunk.bad_lines {

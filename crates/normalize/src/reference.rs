@@ -225,7 +225,9 @@ impl Reference {
             Arc::new(StringArray::from_iter_values(self.products.iter().map(f)))
         };
         let flag = |f: fn(&Product) -> bool| -> ArrayRef {
-            Arc::new(BooleanArray::from_iter(self.products.iter().map(|p| Some(f(p)))))
+            Arc::new(BooleanArray::from_iter(
+                self.products.iter().map(|p| Some(f(p))),
+            ))
         };
         batch(vec![
             ("hs_code", col(|p| &p.hs8)),
@@ -233,7 +235,9 @@ impl Reference {
             ("product_group", col(|p| &p.product_group)),
             (
                 "element",
-                Arc::new(StringArray::from_iter(self.products.iter().map(|p| p.element.as_deref()))),
+                Arc::new(StringArray::from_iter(
+                    self.products.iter().map(|p| p.element.as_deref()),
+                )),
             ),
             ("is_rare_earth", flag(|p| p.is_rare_earth)),
             ("controlled_element", flag(|p| p.controlled_element)),
@@ -254,11 +258,15 @@ impl Reference {
             ),
             (
                 "cny_per_usd",
-                Arc::new(Float64Array::from_iter_values(rows.iter().map(|(_, (r, _))| *r))),
+                Arc::new(Float64Array::from_iter_values(
+                    rows.iter().map(|(_, (r, _))| *r),
+                )),
             ),
             (
                 "source",
-                Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, (_, s))| s.as_str()))),
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|(_, (_, s))| s.as_str()),
+                )),
             ),
         ])
     }
@@ -270,7 +278,9 @@ impl Reference {
         batch(vec![
             (
                 "event_date",
-                Arc::new(Date32Array::from_iter_values(self.events.iter().map(|e| e.date))),
+                Arc::new(Date32Array::from_iter_values(
+                    self.events.iter().map(|e| e.date),
+                )),
             ),
             ("authority", col(|e| &e.authority)),
             ("reference", col(|e| &e.reference)),
@@ -282,7 +292,13 @@ impl Reference {
 fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
     let fields: Vec<Field> = columns
         .iter()
-        .map(|(n, a)| Field::new(*n, a.data_type().clone(), a.data_type() == &DataType::Utf8 && *n == "element"))
+        .map(|(n, a)| {
+            Field::new(
+                *n,
+                a.data_type().clone(),
+                a.data_type() == &DataType::Utf8 && *n == "element",
+            )
+        })
         .collect();
     let arrays = columns.into_iter().map(|(_, a)| a).collect();
     // Column lengths agree by construction (all from one Vec), so this cannot fail.
@@ -303,7 +319,10 @@ mod tests {
         assert!(r.country_by_gacc_code("999").is_none());
         let magnet = r.product_by_hs8("85051110").unwrap();
         assert_eq!(magnet.product_group, "magnet");
-        assert_eq!(r.product_by_hs8("28469015").unwrap().element.as_deref(), Some("Dy"));
+        assert_eq!(
+            r.product_by_hs8("28469015").unwrap().element.as_deref(),
+            Some("Dy")
+        );
         assert!(r.cny_per_usd(2018, 1).is_some());
         for (name, b) in r.tables() {
             assert!(b.num_rows() > 0, "{name} is empty");

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::array::{
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+};
 use arrow::error::ArrowError;
 
 use crate::schema::{REJECTS, TRADE_FLOWS};
@@ -232,7 +234,15 @@ impl RejectRows {
     }
 
     /// Appends one reject.
-    pub fn push(&mut self, source: &str, file: &str, line: u64, code: &str, reason: &str, raw: &str) {
+    pub fn push(
+        &mut self,
+        source: &str,
+        file: &str,
+        line: u64,
+        code: &str,
+        reason: &str,
+        raw: &str,
+    ) {
         self.source.append_value(source);
         self.source_file.append_value(file);
         self.source_line.append_value(line as i64);

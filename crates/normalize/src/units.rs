@@ -34,8 +34,14 @@ mod tests {
     #[test]
     fn first_unit_weight_wins_else_second() {
         assert_eq!(kilograms(5.0, "千克", None, None), Some(5.0));
-        assert_eq!(kilograms(5.0, "Kilogram", Some(1.0), Some("Number of item")), Some(5.0));
-        assert_eq!(kilograms(8000.0, "Number of item", Some(790.0), Some("Kilogram")), Some(790.0));
+        assert_eq!(
+            kilograms(5.0, "Kilogram", Some(1.0), Some("Number of item")),
+            Some(5.0)
+        );
+        assert_eq!(
+            kilograms(8000.0, "Number of item", Some(790.0), Some("Kilogram")),
+            Some(790.0)
+        );
         assert_eq!(kilograms(891.0, "Carat", None, None), None);
         assert_eq!(kilograms(2.0, "吨", None, None), Some(2000.0));
         assert_eq!(kilograms(3.0, "个", Some(1500.0), Some("克")), Some(1.5));

@@ -58,7 +58,9 @@ impl QuerySession {
             .sql_with_options(sql, read_only_options())
             .await
             .map_err(|e| sql_error(origin, e))?;
-        let df = df.with_param_values(params).map_err(|e| sql_error(origin, e))?;
+        let df = df
+            .with_param_values(params)
+            .map_err(|e| sql_error(origin, e))?;
         df.execute_stream().await.map_err(|e| sql_error(origin, e))
     }
 
@@ -84,15 +86,21 @@ impl QuerySession {
 pub fn sql_error(origin: &str, e: DataFusionError) -> QueryError {
     let message = e.strip_backtrace();
     let lower = message.to_ascii_lowercase();
-    if lower.contains("not supported") && (lower.contains("ddl") || lower.contains("dml") || lower.contains("statement")) {
+    if lower.contains("not supported")
+        && (lower.contains("ddl") || lower.contains("dml") || lower.contains("statement"))
+    {
         return QueryError::ReadOnly {
             origin: origin.to_owned(),
             message,
         };
     }
-    let line = message
-        .find("Line: ")
-        .and_then(|i| message[i + 6..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    let line = message.find("Line: ").and_then(|i| {
+        message[i + 6..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    });
     QueryError::Sql {
         origin: origin.to_owned(),
         line,

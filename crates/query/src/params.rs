@@ -62,7 +62,13 @@ impl ParamType {
             ParamType::Date => {
                 let parts: Vec<&str> = t.split('-').collect();
                 let parsed = match parts[..] {
-                    [y, m, d] => (|| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))(),
+                    [y, m, d] => (|| {
+                        Some((
+                            y.parse::<i32>().ok()?,
+                            m.parse::<u32>().ok()?,
+                            d.parse::<u32>().ok()?,
+                        ))
+                    })(),
                     _ => None,
                 };
                 let (y, m, d) = parsed
@@ -124,7 +130,12 @@ pub fn bind(specs: &[ParamSpec], given: &[(String, String)]) -> Result<ParamValu
             .or(spec.default.as_deref())
             .ok_or_else(|| QueryError::Param {
                 name: spec.name.clone(),
-                message: format!("missing: pass --param {}=<{}> ({})", spec.name, spec.ty.name(), spec.help),
+                message: format!(
+                    "missing: pass --param {}=<{}> ({})",
+                    spec.name,
+                    spec.ty.name(),
+                    spec.help
+                ),
             })?;
         let value = spec.ty.parse(text).map_err(|message| QueryError::Param {
             name: spec.name.clone(),

@@ -53,7 +53,9 @@ pub async fn write_stream(
             writeln!(out, "{rows} row{}", if rows == 1 { "" } else { "s" }).map_err(out_err)?;
         }
         OutputFormat::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             let mut wrote_any = false;
             while let Some(b) = stream.next().await {
                 let b = b.map_err(out_err)?;

@@ -47,7 +47,9 @@ impl SavedQuery {
             if trimmed.is_empty() {
                 continue;
             }
-            let Some(comment) = trimmed.strip_prefix("--") else { break };
+            let Some(comment) = trimmed.strip_prefix("--") else {
+                break;
+            };
             let comment = comment.trim();
             let bad = |message: String| QueryError::Header {
                 path: path.to_owned(),
@@ -118,10 +120,13 @@ fn parse_param(text: &str) -> Result<ParamSpec, String> {
     };
     let mut words = decl.split_whitespace();
     let (Some(name), Some(ty), None) = (words.next(), words.next(), words.next()) else {
-        return Err(format!("expected `param: NAME TYPE [= DEFAULT] [: HELP]`, got {text:?}"));
+        return Err(format!(
+            "expected `param: NAME TYPE [= DEFAULT] [: HELP]`, got {text:?}"
+        ));
     };
-    let ty = ParamType::from_name(ty)
-        .ok_or_else(|| format!("unknown parameter type {ty:?}: expected month, date, int, float or text"))?;
+    let ty = ParamType::from_name(ty).ok_or_else(|| {
+        format!("unknown parameter type {ty:?}: expected month, date, int, float or text")
+    })?;
     if let Some(d) = &default {
         ty.parse(d).map_err(|e| format!("default of {name}: {e}"))?;
     }

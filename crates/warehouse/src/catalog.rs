@@ -11,13 +11,34 @@ use crate::error::WarehouseError;
 
 /// Every table of a snapshot, with what it holds (shown by `rareflow-query tables`).
 pub const TABLES: [(&str, &str); 7] = [
-    ("trade_flows", "one row per reported figure: reporter, flow, partner, month, tariff line, kg, value"),
-    ("rejects", "every row read that was not loaded, with file, line, reason and the raw record"),
-    ("ingest_log", "one row per raw file in the snapshot: hash, rows read / loaded / rejected"),
-    ("countries", "China Customs partner codes with ISO 3166 alpha-3 and names"),
-    ("products", "tariff lines with the rare-earth taxonomy (product_group, element)"),
-    ("fx_rates", "monthly average yuan per US dollar, with source"),
-    ("policy_events", "China's rare-earth export-control timeline"),
+    (
+        "trade_flows",
+        "one row per reported figure: reporter, flow, partner, month, tariff line, kg, value",
+    ),
+    (
+        "rejects",
+        "every row read that was not loaded, with file, line, reason and the raw record",
+    ),
+    (
+        "ingest_log",
+        "one row per raw file in the snapshot: hash, rows read / loaded / rejected",
+    ),
+    (
+        "countries",
+        "China Customs partner codes with ISO 3166 alpha-3 and names",
+    ),
+    (
+        "products",
+        "tariff lines with the rare-earth taxonomy (product_group, element)",
+    ),
+    (
+        "fx_rates",
+        "monthly average yuan per US dollar, with source",
+    ),
+    (
+        "policy_events",
+        "China's rare-earth export-control timeline",
+    ),
 ];
 
 fn file_schema_of_trade_flows() -> Schema {

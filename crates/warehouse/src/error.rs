@@ -17,7 +17,9 @@ pub enum WarehouseError {
         source: std::io::Error,
     },
     /// Another run holds the lock.
-    #[error("{path}: another rareflow-etl run is writing this warehouse (lock held); wait for it to finish or pass --wait")]
+    #[error(
+        "{path}: another rareflow-etl run is writing this warehouse (lock held); wait for it to finish or pass --wait"
+    )]
     Busy {
         /// The lock file.
         path: PathBuf,
@@ -52,8 +54,15 @@ pub enum WarehouseError {
 }
 
 impl WarehouseError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| WarehouseError::Io { action, path, source }
+        move |source| WarehouseError::Io {
+            action,
+            path,
+            source,
+        }
     }
 }

@@ -64,7 +64,8 @@ impl Warehouse {
     /// Takes the run lock. With `wait`, blocks until the other run ends; without, fails with
     /// [`WarehouseError::Busy`].
     pub fn lock(&self, wait: bool) -> Result<RunLock, WarehouseError> {
-        fs::create_dir_all(&self.root).map_err(WarehouseError::io("create warehouse folder", &self.root))?;
+        fs::create_dir_all(&self.root)
+            .map_err(WarehouseError::io("create warehouse folder", &self.root))?;
         let path = self.root.join(LOCK);
         let file = File::options()
             .create(true)
@@ -78,7 +79,9 @@ impl Warehouse {
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => return Err(WarehouseError::Busy { path }),
-                Err(fs::TryLockError::Error(e)) => return Err(WarehouseError::io("lock", &path)(e)),
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(WarehouseError::io("lock", &path)(e));
+                }
             }
         }
         Ok(RunLock { _file: file })
@@ -95,7 +98,8 @@ impl Warehouse {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with(STAGING_PREFIX) {
                 tracing::info!(dir = %entry.path().display(), "removing staging left by an interrupted run");
-                fs::remove_dir_all(entry.path()).map_err(WarehouseError::io("remove stale staging", entry.path()))?;
+                fs::remove_dir_all(entry.path())
+                    .map_err(WarehouseError::io("remove stale staging", entry.path()))?;
             } else if let Ok(n) = name.parse::<u64>() {
                 last = last.max(n);
             }
@@ -135,7 +139,8 @@ impl Staging {
     /// snapshot folder.
     pub fn publish(mut self) -> Result<PathBuf, WarehouseError> {
         sync_tree(&self.dir)?;
-        fs::rename(&self.dir, &self.final_dir).map_err(WarehouseError::io("publish snapshot", &self.final_dir))?;
+        fs::rename(&self.dir, &self.final_dir)
+            .map_err(WarehouseError::io("publish snapshot", &self.final_dir))?;
         self.published = true;
         let snapshots = self.root.join(SNAPSHOTS);
         sync_dir(&snapshots)?;
@@ -148,14 +153,17 @@ impl Staging {
         let _ = fs::remove_file(&tmp);
         std::os::unix::fs::symlink(Path::new(SNAPSHOTS).join(&name), &tmp)
             .map_err(WarehouseError::io("link snapshot", &tmp))?;
-        fs::rename(&tmp, self.root.join(CURRENT)).map_err(WarehouseError::io("swap current link", &tmp))?;
+        fs::rename(&tmp, self.root.join(CURRENT))
+            .map_err(WarehouseError::io("swap current link", &tmp))?;
         sync_dir(&self.root)?;
         self.remove_old_snapshots(&snapshots, &name);
         Ok(self.final_dir.clone())
     }
 
     fn remove_old_snapshots(&self, snapshots: &Path, keep_newest: &str) {
-        let Ok(entries) = fs::read_dir(snapshots) else { return };
+        let Ok(entries) = fs::read_dir(snapshots) else {
+            return;
+        };
         let mut ids: Vec<u64> = entries
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .collect();

@@ -57,8 +57,13 @@ impl TableWriter {
     pub fn create(dir: &Path, schema: SchemaRef) -> Result<TableWriter, WarehouseError> {
         let path = dir.join("part-00000.parquet");
         let file = create(&path)?;
-        let writer = ArrowWriter::try_new(file, schema, Some(writer_properties())).map_err(parquet_err(&path))?;
-        Ok(TableWriter { path, writer, rows: 0 })
+        let writer = ArrowWriter::try_new(file, schema, Some(writer_properties()))
+            .map_err(parquet_err(&path))?;
+        Ok(TableWriter {
+            path,
+            writer,
+            rows: 0,
+        })
     }
 
     /// Appends a batch.
@@ -138,7 +143,10 @@ impl PartitionedWriter {
             while end < n && (years.value(end), months.value(end)) == key {
                 end += 1;
             }
-            groups.entry(key).or_default().extend(start as u32..end as u32);
+            groups
+                .entry(key)
+                .or_default()
+                .extend(start as u32..end as u32);
             start = end;
         }
         for (key, rows) in groups {
@@ -172,11 +180,19 @@ impl PartitionedWriter {
     }
 
     fn enforce_budget(&mut self) -> Result<(), WarehouseError> {
-        let total: usize = self.writers.values().map(|(_, w)| w.in_progress_size()).sum();
+        let total: usize = self
+            .writers
+            .values()
+            .map(|(_, w)| w.in_progress_size())
+            .sum();
         if total <= BUFFER_BUDGET_BYTES {
             return Ok(());
         }
-        if let Some((path, w)) = self.writers.values_mut().max_by_key(|(_, w)| w.in_progress_size()) {
+        if let Some((path, w)) = self
+            .writers
+            .values_mut()
+            .max_by_key(|(_, w)| w.in_progress_size())
+        {
             w.flush().map_err(parquet_err(path))?;
         }
         Ok(())

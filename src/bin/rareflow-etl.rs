@@ -12,8 +12,9 @@ use rareflow_etl::{Progress, RunOptions, RunSummary, run};
 #[derive(Debug, Parser)]
 #[command(name = "rareflow-etl", version, about)]
 struct Cli {
+    /// What to do (default: `run` with its defaults).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
     /// Log level (error, warn, info, debug); also RUST_LOG.
     #[arg(long, global = true, default_value = "warn")]
     log: String,
@@ -66,7 +67,15 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Run {
+        raw: PathBuf::from("data/raw"),
+        warehouse: std::env::var_os("RAREFLOW_WAREHOUSE")
+            .map_or_else(|| PathBuf::from("warehouse"), PathBuf::from),
+        wait: false,
+        threads: None,
+        quiet: false,
+    });
+    match command {
         Command::Run {
             raw,
             warehouse,
@@ -83,8 +92,10 @@ fn main() -> ExitCode {
                 ProgressBar::hidden()
             } else {
                 ProgressBar::new(0).with_style(
-                    ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(
+                        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 )
             };
             match run(&options, &Bar(bar)) {
@@ -103,8 +114,17 @@ fn main() -> ExitCode {
 }
 
 fn print_summary(summary: &RunSummary) {
-    let width = summary.files.iter().map(|f| f.file.len()).max().unwrap_or(4).max(4);
-    println!("{:width$}  {:>10}  {:>10}  {:>10}", "file", "read", "loaded", "rejected");
+    let width = summary
+        .files
+        .iter()
+        .map(|f| f.file.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:width$}  {:>10}  {:>10}  {:>10}",
+        "file", "read", "loaded", "rejected"
+    );
     for f in &summary.files {
         println!(
             "{:width$}  {:>10}  {:>10}  {:>10}",

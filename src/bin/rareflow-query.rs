@@ -14,7 +14,12 @@ use rareflow_query::{OutputFormat, QueryError, QuerySession, SavedQuery};
 #[command(name = "rareflow-query", version, about)]
 struct Cli {
     /// Warehouse folder.
-    #[arg(long, global = true, env = "RAREFLOW_WAREHOUSE", default_value = "warehouse")]
+    #[arg(
+        long,
+        global = true,
+        env = "RAREFLOW_WAREHOUSE",
+        default_value = "warehouse"
+    )]
     warehouse: PathBuf,
     /// Folder of saved queries.
     #[arg(long, global = true, env = "RAREFLOW_SQL_DIR", default_value = "sql")]
@@ -105,7 +110,8 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
         Command::Tables => {
             let mut out = std::io::stdout().lock();
             for (name, about) in rareflow_warehouse::TABLES {
-                writeln!(out, "{name:14} {about}").map_err(|e| QueryError::Output(e.to_string()))?;
+                writeln!(out, "{name:14} {about}")
+                    .map_err(|e| QueryError::Output(e.to_string()))?;
             }
             Ok(())
         }
@@ -142,10 +148,13 @@ async fn emit(
 ) -> Result<(), QueryError> {
     let sink: Box<dyn Write + Send> = match &output.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| QueryError::Output(format!("{}: {e}", path.display())))?,
+            std::fs::File::create(path)
+                .map_err(|e| QueryError::Output(format!("{}: {e}", path.display())))?,
         )),
         None if output.format == OutputFormat::Parquet => {
-            return Err(QueryError::Output("--format parquet needs --output FILE".into()));
+            return Err(QueryError::Output(
+                "--format parquet needs --output FILE".into(),
+            ));
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };

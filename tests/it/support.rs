@@ -1,0 +1,115 @@
+//! Shared helpers: building warehouses from raw files and querying them.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float64Type};
+use arrow::util::display::array_value_to_string;
+use rareflow_etl::{NoProgress, RunOptions, RunSummary};
+use rareflow_query::QuerySession;
+use tempfile::TempDir;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A warehouse built once from the bundled `data/raw`, shared by every test that only reads.
+pub fn bundled_warehouse() -> &'static Path {
+    static WAREHOUSE: OnceLock<(TempDir, RunSummary)> = OnceLock::new();
+    let (dir, _) = WAREHOUSE.get_or_init(|| {
+        let dir = TempDir::new().unwrap();
+        let summary = run_etl(&repo().join("data/raw"), dir.path()).expect("bundled data loads");
+        (dir, summary)
+    });
+    dir.path()
+}
+
+/// Runs a full load in-process.
+pub fn run_etl(raw: &Path, warehouse: &Path) -> Result<RunSummary, rareflow_etl::EtlError> {
+    let mut options = RunOptions::new(raw, warehouse);
+    // Small chunks, so that multi-chunk ordering is exercised even on small files.
+    options.chunk_bytes = 4096;
+    rareflow_etl::run(&options, &NoProgress)
+}
+
+/// Writes a raw file at `raw/relative`.
+pub fn write_raw(raw: &Path, relative: &str, bytes: &[u8]) {
+    let path = raw.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// GB18030 bytes of a text.
+pub fn gb18030(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+/// Formats one cell the way the .slt files write values: NULL, whole floats without `.0`.
+pub fn cell(array: &dyn Array, row: usize) -> String {
+    if array.is_null(row) {
+        return "NULL".into();
+    }
+    match array.data_type() {
+        DataType::Float64 => format!("{}", array.as_primitive::<Float64Type>().value(row)),
+        _ => {
+            let s = array_value_to_string(array, row).unwrap_or_else(|e| format!("<{e}>"));
+            if s.is_empty() { "(empty)".into() } else { s }
+        }
+    }
+}
+
+/// Rows of batches as strings.
+pub fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for b in batches {
+        for r in 0..b.num_rows() {
+            out.push(b.columns().iter().map(|c| cell(c.as_ref(), r)).collect());
+        }
+    }
+    out
+}
+
+/// Runs SQL against a warehouse and returns its rows as strings.
+pub fn query(warehouse: &Path, sql: &str) -> Vec<Vec<String>> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let session = QuerySession::open(warehouse).await.unwrap();
+        let batches = session
+            .collect("<test>", sql, datafusion::common::ParamValues::List(vec![]))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows(&batches)
+    })
+}
+
+/// Runs SQL that returns one number.
+pub fn scalar(warehouse: &Path, sql: &str) -> String {
+    let r = query(warehouse, sql);
+    assert_eq!(r.len(), 1, "{sql}: expected one row, got {r:?}");
+    r[0][0].clone()
+}
+
+/// Every file under a folder with its bytes, sorted: compares warehouse states exactly.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push((
+                    p.strip_prefix(root).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
