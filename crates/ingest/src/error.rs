@@ -30,6 +30,14 @@ pub enum IngestError {
         /// What was missing or wrong, and what was expected.
         message: String,
     },
+    /// The file's structure is broken beyond single records (JSON that does not parse, say).
+    #[error("{path}: {message}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with position where known.
+        message: String,
+    },
     /// The file is not text in any supported encoding (binary data, say).
     #[error("{path}: not a CSV text file: {message}")]
     NotText {
@@ -120,6 +128,12 @@ pub enum RowError {
         /// The raw text.
         value: String,
     },
+    /// A required field is empty or absent.
+    #[error("missing value in field {field}")]
+    Missing {
+        /// Name of the field.
+        field: String,
+    },
     /// A field longer than any real value (a sign of a broken file).
     #[error("field {field} is {len} bytes long, more than the {max} allowed")]
     FieldTooLong {
@@ -146,6 +160,18 @@ impl RowError {
             RowError::BadCode { .. } => "bad_code",
             RowError::UnknownCode { .. } => "unknown_code",
             RowError::FieldTooLong { .. } => "field_too_long",
+            RowError::Missing { .. } => "missing_value",
         }
     }
+}
+
+/// A record that did not pass: where it was, why, and its raw text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// 1-based line (CSV) or record number (JSON).
+    pub line: u64,
+    /// Why.
+    pub error: RowError,
+    /// The record as it was in the file (cut to a readable length by the writer).
+    pub raw: String,
 }

@@ -4,6 +4,9 @@
 //! provenance (file and line), without interpreting them. One module per source format:
 //!
 //! - [`gacc`]: China Customs (GACC) statistics-platform CSV downloads, Chinese or English layout.
+//! - [`headline`]: China Customs monthly headline tables (year-to-date, January-February combined).
+//! - [`comtrade`]: UN Comtrade v1 JSON and CSV, and the legacy v0 CSV.
+//! - [`census`]: US Census international trade API JSON arrays.
 //!
 //! What this crate owns: byte-level decoding ([`text`]), the record dialect of each format,
 //! mapping header names to fields, and per-row format errors ([`RowError`]). What it does not
@@ -12,11 +15,14 @@
 //! Every reader streams: it hands out [`Chunk`]s of whole lines of bounded size, so memory
 //! does not grow with the file.
 
+pub mod census;
+pub mod comtrade;
 pub mod error;
 pub mod gacc;
+pub mod headline;
 pub mod text;
 
-pub use error::{IngestError, RowError};
+pub use error::{IngestError, Rejected, RowError};
 pub use gacc::{Currency, GaccFile, GaccLayout, GaccRecord, Language};
 pub use text::{Chunk, ChunkReader, Encoding};
 

@@ -413,3 +413,96 @@ impl ChunkReader {
         (text, breaks)
     }
 }
+
+/// SHA-256 of a whole file, in hex (the identity of a release in `ingest_log`).
+pub fn sha256_file(path: &Path) -> Result<String, IngestError> {
+    let mut file = File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|source| IngestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Opens a text file for streaming as UTF-8: a byte-order mark wins; otherwise the first
+/// 64 KiB decide between UTF-8 and `fallback` (GB18030 for Chinese releases, windows-1252
+/// for Latin-1 Comtrade files). Returns the reader and the encoding's name.
+pub fn open_decoded(
+    path: &Path,
+    fallback: &'static encoding_rs::Encoding,
+) -> Result<(Box<dyn Read + Send>, &'static str), IngestError> {
+    let io = |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut head = vec![0u8; 64 << 10];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]).map_err(io)? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    head.truncate(filled);
+    if head.contains(&0) {
+        return Err(IngestError::NotText {
+            path: path.to_owned(),
+            message: "NUL bytes: binary data, not text".into(),
+        });
+    }
+    let (encoding, name) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) || head.is_ascii() {
+        (encoding_rs::UTF_8, "UTF-8")
+    } else {
+        match std::str::from_utf8(&head) {
+            Ok(_) => (encoding_rs::UTF_8, "UTF-8"),
+            // A multi-byte character cut by the 64 KiB window is still UTF-8.
+            Err(e) if e.error_len().is_none() => (encoding_rs::UTF_8, "UTF-8"),
+            Err(_) if fallback == encoding_rs::GB18030 => (fallback, "GB18030"),
+            Err(_) if fallback == encoding_rs::WINDOWS_1252 => (fallback, "ISO-8859-1"),
+            Err(_) => (fallback, fallback.name()),
+        }
+    };
+    let reader = std::io::Cursor::new(head).chain(file);
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(reader);
+    Ok((Box::new(StripCr(decoded)), name))
+}
+
+/// Drops carriage returns from a UTF-8 stream: CRLF files then read like LF files, and the
+/// csv crate's line numbers (which miscount CRLF) stay right.
+struct StripCr<R>(R);
+
+impl<R: Read> Read for StripCr<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.0.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut kept = 0;
+            for i in 0..n {
+                if buf[i] != b'\r' {
+                    buf[kept] = buf[i];
+                    kept += 1;
+                }
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}

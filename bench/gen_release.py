@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Generate a large, realistic synthetic China Customs (GACC) export release.
+
+    python3 bench/gen_release.py --rows N --out DIR [--seed S] [--layout en|zh|mixed]
+                                 [--rows-per-file R] [--jobs J]
+
+Writes DIR/gacc/export/export-2023-2025-partNN-<en|zh>.csv in the platform's own dialect
+(every field quoted, a trailing comma on every line, thousands separators, `?`/`-` for "no
+second unit"):
+
+* `en` files: English header (with the platform's spelling "Supplimentary"), the customs
+  regime columns, value column `US dollar`, UTF-8.
+* `zh` files: Chinese header, value column `人民币` (whole yuan), GB18030 bytes.
+* `mixed` (default): alternating files, half of each (at least one of each).
+
+Content: every 8-digit line of China's tariff (bench/gacc_hs8_all.csv, a copy of the
+project's code table) with its real names; real GACC partner codes and names
+(data/reference/countries.csv); 36 months 2023-01..2025-12 as YYYYMM; Zipf-skewed partners and
+commodities; log-normal quantities and unit prices; first unit 千克/Kilogram on most lines,
+count/volume units (个/台/升/双/件/辆/头/...) with kilograms in the second unit on others,
+carats with no second unit on gems. Rows in a file are sorted by month, partner, commodity
+like a platform download.
+
+Deterministic for a given (--rows, --seed, --layout, --rows-per-file): each file has its own
+RNG seeded from (seed, file index), so --jobs does not change the bytes.
+"""
+
+import argparse
+import bisect
+import csv
+import math
+import os
+import random
+import sys
+import time
+import zlib
+from multiprocessing import Pool
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+HS8_CSV = os.path.join(HERE, "gacc_hs8_all.csv")
+COUNTRIES_CSV = os.path.join(REPO, "data", "reference", "countries.csv")
+FX_CSV = os.path.join(REPO, "data", "reference", "fx_rates.csv")
+
+MONTHS = [(y, m) for y in (2023, 2024, 2025) for m in range(1, 13)]
+
+EN_HEADER = ('"Date of data","Trading partner code","Trading partner","Commodity code",'
+             '"Commodity","Customs Regime code","Customs Regime","Quantity","Unit",'
+             '"Supplimentary Quantity","Supplimentary Unit","US dollar",\n')
+ZH_HEADER = ('"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量",'
+             '"第一计量单位","第二数量","第二计量单位","人民币",\n')
+
+# Customs regimes (GACC trade-mode codes) and rough shares of export lines.
+REGIMES = [
+    ("10", "Ordinary Trade", 58), ("15", "Processing with Imported Materials", 14),
+    ("14", "Processing and Assembling", 5), ("33", "Bonded Warehousing", 4),
+    ("34", "Logistics Goods by Customs Special Control Area", 7), ("19", "Border Trade", 2),
+    ("20", "Equipment for Processing Trade", 1), ("22", "Contracting Projects", 1),
+    ("12", "Donation by Overseas Chinese", 0.2), ("11", "International Aid", 0.3),
+    ("25", "Outward Processing", 0.5), ("39", "Other", 7),
+]
+
+# Units: (zh, en, kilograms per unit range or None when the line has no kg figure).
+KG = ("千克", "Kilogram")
+COUNT_UNITS = {
+    "item": ("个", "Number of item", (0.02, 3.0)),
+    "set": ("台", "Set", (2.0, 800.0)),
+    "litre": ("升", "Litre", (0.8, 1.3)),
+    "pair": ("双", "Pair", (0.2, 1.5)),
+    "piece": ("件", "Piece", (0.1, 1.5)),
+    "vehicle": ("辆", "Vehicle", (80.0, 3000.0)),
+    "head": ("头", "Head", (5.0, 600.0)),
+    "sqm": ("平方米", "Square metre", (0.1, 20.0)),
+    "cbm": ("立方米", "Cubic metre", (400.0, 900.0)),
+    "sheet": ("张", "Sheet", (0.001, 2.0)),
+    "carat": ("克拉", "Carat", None),
+}
+# A few kg lines also report a count in the second unit (kg still comes from the first).
+KG_SECOND_COUNT = 0.06
+
+# Big partners first: these get the head of the Zipf distribution (US, HK, JP, KR, VN, IN,
+# DE, NL, RU, MY, TH, ... by GACC code), the rest follow in table order.
+MAJOR_PARTNERS = ["502", "110", "116", "133", "141", "129", "304", "309", "344", "122", "136",
+                  "112", "143", "132", "303", "601", "301", "305", "410", "501", "307", "138",
+                  "127", "130", "137", "117", "312", "315", "142", "216", "402", "139"]
+
+
+def read_csv_rows(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def zipf_cum(n, s):
+    cum, t = [], 0.0
+    for i in range(n):
+        t += 1.0 / (i + 1) ** s
+        cum.append(t)
+    return cum
+
+
+def unit_for(hs8):
+    """Unit profile of a tariff line: fixed by the code (chapter first, then a hash)."""
+    ch = int(hs8[:2])
+    h = zlib.crc32(hs8.encode()) % 1000
+    if ch == 1:
+        return "head" if h < 800 else "kg"
+    if ch == 71 and hs8[:4] in ("7102", "7103", "7104"):
+        return "carat"
+    if ch == 22:
+        return "litre" if h < 700 else "kg"
+    if ch == 64:
+        return "pair" if h < 850 else "kg"
+    if ch in (61, 62):
+        return "piece" if h < 500 else ("item" if h < 700 else "kg")
+    if ch in (84, 85):
+        return "set" if h < 400 else ("item" if h < 550 else "kg")
+    if ch == 87:
+        return "vehicle" if h < 450 else "kg"
+    if ch == 44:
+        return "cbm" if h < 400 else "kg"
+    if ch in (48, 49):
+        return "sheet" if h < 150 else "kg"
+    if ch in (57, 59):
+        return "sqm" if h < 500 else "kg"
+    if h < 60:
+        return "item"
+    return "kg"
+
+
+def load_tables():
+    hs = []
+    for r in read_csv_rows(HS8_CSV):
+        code = r["hs8"].strip()
+        if len(code) != 8 or not code.isdigit():
+            continue
+        # The platform writes inner double quotes bare, which makes a field like
+        # `"tyres with "herring-bone", for ..."` ambiguous for any CSV reader (rareflow
+        # included). Four names have them; use apostrophes so both engines read every row.
+        name_en = " ".join(r["name_en"].split()).replace('"', "'")
+        name_zh = " ".join(r["name_zh"].split()).replace('"', "'")
+        hs.append((code, name_zh, name_en, unit_for(code)))
+    countries = [(r["gacc_code"], r["name_zh"], r["name_en"].replace('"', "'"))
+                 for r in read_csv_rows(COUNTRIES_CSV)]
+    fx = {r["month"]: float(r["cny_per_usd"]) for r in read_csv_rows(FX_CSV)}
+    return hs, countries, fx
+
+
+def thousands(v):
+    return f"{v:,}"
+
+
+def gen_file(task):
+    index, nrows, layout, seed, out_path = task
+    hs, countries, fx = load_tables()
+    # Fixed orderings (independent of the file) so every file shares the same skew.
+    order_rng = random.Random(seed * 7919 + 17)
+    hs_order = list(range(len(hs)))
+    order_rng.shuffle(hs_order)
+    by_code = {c[0]: i for i, c in enumerate(countries)}
+    majors = [by_code[c] for c in MAJOR_PARTNERS if c in by_code]
+    rest = [i for i in range(len(countries)) if i not in set(majors)]
+    order_rng.shuffle(rest)
+    partner_order = majors + rest
+    # Per-line price level (USD per kg, log scale) and per-unit weight, fixed per code.
+    price_mu = [order_rng.gauss(1.6, 1.3) for _ in hs]
+    weight = []
+    for code, _, _, unit in hs:
+        rng_w = COUNT_UNITS.get(unit, (None, None, None))[2]
+        weight.append(order_rng.uniform(*rng_w) if rng_w else 1.0)
+
+    rng = random.Random(seed * 1_000_003 + index)
+    hs_cum = zipf_cum(len(hs), 0.9)
+    pa_cum = zipf_cum(len(countries), 1.1)
+    # Exports grow a little over the 36 months, with a February dip (Chinese New Year).
+    mo_w = [(1.0 + 0.006 * i) * (0.75 if m == 2 else 1.0) for i, (_, m) in enumerate(MONTHS)]
+    mo_cum = list(__import__("itertools").accumulate(mo_w))
+
+    n_hs, n_pa = len(hs), len(countries)
+    # Every tariff line appears at least once in each file (when the file is big enough).
+    hs_idx = list(range(n_hs)) if nrows >= 4 * n_hs else []
+    extra = nrows - len(hs_idx)
+    hs_idx += [hs_order[i] for i in rng.choices(range(n_hs), cum_weights=hs_cum, k=extra)]
+    pa_idx = [partner_order[i] for i in rng.choices(range(n_pa), cum_weights=pa_cum, k=nrows)]
+    mo_idx = rng.choices(range(len(MONTHS)), cum_weights=mo_cum, k=nrows)
+    keys = sorted(mo * 10_000_000 + p * 10_000 + h for mo, p, h in zip(mo_idx, pa_idx, hs_idx))
+
+    english = layout == "en"
+    reg_cum = list(__import__("itertools").accumulate(w for _, _, w in REGIMES))
+    regimes = rng.choices(REGIMES, cum_weights=reg_cum, k=nrows) if english else None
+    periods = [f"{y}{m:02d}" for y, m in MONTHS]
+    rate = [fx.get(f"{y}-{m:02d}", 7.1) for y, m in MONTHS]
+    kg_unit = KG[1] if english else KG[0]
+    no_unit = "-" if english else "?"
+    lognorm = rng.lognormvariate
+    rand = rng.random
+    gauss = rng.gauss
+
+    fmt = ('"%s","%s","%s","%s","%s","%s","%s","%s","%s","%s","%s","%s",\n' if english
+           else '"%s","%s","%s","%s","%s","%s","%s","%s","%s","%s",\n')
+    enc = "utf-8" if english else "gb18030"
+    written = 0
+    with open(out_path, "wb") as f:
+        f.write((EN_HEADER if english else ZH_HEADER).encode(enc))
+        lines = []
+        for i, key in enumerate(keys):
+            mo, rem = divmod(key, 10_000_000)
+            p, h = divmod(rem, 10_000)
+            code, name_zh, name_en, unit = hs[h]
+            pcode, pname_zh, pname_en = countries[p]
+            r = rand()
+            if unit == "kg":
+                kg = int(lognorm(7.2, 2.6)) if r > 0.001 else 0
+                q1, u1 = kg, kg_unit
+                if rand() < KG_SECOND_COUNT:
+                    q2 = max(1, int(kg / (0.05 + 3 * rand())))
+                    u2 = COUNT_UNITS["item"][1 if english else 0]
+                else:
+                    q2, u2 = 0, no_unit
+            else:
+                zh_u, en_u, w_range = COUNT_UNITS[unit]
+                q1 = int(lognorm(4.5, 2.4)) if r > 0.001 else 0
+                u1 = en_u if english else zh_u
+                if w_range is None:
+                    kg = q1 * 0.0002
+                    q2, u2 = 0, no_unit
+                else:
+                    kg = q1 * weight[h] * (0.7 + 0.6 * rand())
+                    q2, u2 = int(kg), kg_unit
+            usd = kg * math.exp(price_mu[h] + gauss(0.0, 0.5)) if kg > 0 else lognorm(6.0, 2.0)
+            if r <= 0.001:
+                usd = 0.0
+            value = int(usd) if english else int(usd * rate[mo])
+            q1s = thousands(q1) if q1 >= 1_000_000 else str(q1)
+            q2s = thousands(q2) if q2 >= 1_000_000 else str(q2)
+            if english:
+                rc, rn, _ = regimes[i]
+                lines.append(fmt % (periods[mo], pcode, pname_en, code, name_en, rc, rn,
+                                    q1s, u1, q2s, u2, thousands(value)))
+            else:
+                lines.append(fmt % (periods[mo], pcode, pname_zh, code, name_zh,
+                                    q1s, u1, q2s, u2, thousands(value)))
+            if len(lines) >= 50_000:
+                f.write("".join(lines).encode(enc))
+                written += len(lines)
+                lines = []
+        f.write("".join(lines).encode(enc))
+        written += len(lines)
+    return out_path, written, os.path.getsize(out_path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--layout", choices=("en", "zh", "mixed"), default="mixed")
+    ap.add_argument("--rows-per-file", type=int, default=250_000)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    a = ap.parse_args(argv)
+    if a.rows < 1:
+        ap.error("--rows must be positive")
+    nfiles = max(1, math.ceil(a.rows / a.rows_per_file))
+    if a.layout == "mixed":
+        nfiles = max(2, nfiles)
+    base, rem = divmod(a.rows, nfiles)
+    out_dir = os.path.join(a.out, "gacc", "export")
+    os.makedirs(out_dir, exist_ok=True)
+    tasks = []
+    for i in range(nfiles):
+        layout = a.layout if a.layout != "mixed" else ("en" if i % 2 == 0 else "zh")
+        n = base + (1 if i < rem else 0)
+        path = os.path.join(out_dir, f"export-2023-2025-part{i:03d}-{layout}.csv")
+        tasks.append((i, n, layout, a.seed, path))
+    t0 = time.time()
+    if a.jobs > 1 and nfiles > 1:
+        with Pool(min(a.jobs, nfiles)) as pool:
+            results = pool.map(gen_file, tasks, chunksize=1)
+    else:
+        results = [gen_file(t) for t in tasks]
+    rows = sum(r[1] for r in results)
+    size = sum(r[2] for r in results)
+    print(f"wrote {rows:,} rows in {len(results)} files, {size / 1e6:.1f} MB, to {out_dir} "
+          f"in {time.time() - t0:.1f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
