@@ -4,7 +4,7 @@
 WITH by_partner AS (
     SELECT period, partner, SUM(quantity_kg) AS kg
     FROM trade_flows
-    WHERE flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
+    WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
       AND period BETWEEN $from AND $to
     GROUP BY period, partner
 ),

@@ -3,7 +3,7 @@
 -- param: month month = 2025-10 : the month (YYYY-MM)
 SELECT partner, partner_name, SUM(quantity_kg) AS kg
 FROM trade_flows
-WHERE flow = 'export' AND element = $element
+WHERE source = 'gacc' AND flow = 'export' AND element = $element
   AND product_group IN ('metal', 'oxide', 'compound')
   AND make_date(year, month, 1) = $month
 GROUP BY partner, partner_name

@@ -9,7 +9,7 @@ SELECT
     round(SUM(value_usd) / SUM(quantity_kg), 2) AS usd_per_kg,
     COUNT(DISTINCT partner)                AS destinations
 FROM trade_flows
-WHERE flow = 'export' AND element = $element
+WHERE source = 'gacc' AND flow = 'export' AND element = $element
   AND product_group IN ('metal', 'oxide', 'compound')
   AND period BETWEEN $from AND $to
 GROUP BY period

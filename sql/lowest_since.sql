@@ -4,7 +4,7 @@
 WITH monthly AS (
     SELECT period, SUM(quantity_kg) AS kg
     FROM trade_flows
-    WHERE flow = 'export' AND product_group = 'magnet' AND partner = $partner
+    WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet' AND partner = $partner
     GROUP BY period
 ),
 target AS (

@@ -3,7 +3,7 @@
 WITH monthly AS (
     SELECT partner, partner_name, period, SUM(quantity_kg) AS kg
     FROM trade_flows
-    WHERE flow = 'export'
+    WHERE source = 'gacc' AND flow = 'export'
       AND product_group = 'magnet'
       AND partner_kind = 'country'
       -- on the partition columns, so only two months of files are read

@@ -4,7 +4,7 @@
 WITH monthly AS (
     SELECT period, SUM(quantity_kg) AS kg, SUM(value_usd) AS usd
     FROM trade_flows
-    WHERE flow = 'export' AND product_group = 'magnet'
+    WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet'
     GROUP BY period
 )
 SELECT

@@ -9,7 +9,7 @@ WITH monthly AS (
         SUM(t.quantity_kg) AS kg
     FROM trade_flows t
     JOIN products p ON p.hs_code = t.hs_code
-    WHERE t.flow = 'export' AND p.is_rare_earth
+    WHERE t.source = 'gacc' AND t.flow = 'export' AND p.is_rare_earth
     GROUP BY 1, 2
 ),
 windowed AS (

@@ -4,7 +4,7 @@
 WITH by_partner AS (
     SELECT partner, partner_name, SUM(quantity_kg) AS kg
     FROM trade_flows
-    WHERE flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
+    WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
       AND make_date(year, month, 1) = $month
     GROUP BY partner, partner_name
 ),

@@ -7,7 +7,7 @@ SELECT
     round(SUM(value_usd) / 1e6, 2)                  AS usd_million,
     round(SUM(value_usd) / SUM(quantity_kg), 2)     AS usd_per_kg
 FROM trade_flows
-WHERE flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
+WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
   AND make_date(year, month, 1) = $month
   AND quantity_kg > 0
 GROUP BY partner, partner_name

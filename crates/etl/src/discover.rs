@@ -1,8 +1,11 @@
 //! Finding raw releases under the raw folder.
 //!
 //! ```text
-//! RAW/gacc/export/**/*.csv    China Customs platform downloads of exports
-//! RAW/gacc/import/**/*.csv    ... of imports (the platform CSV has no flow column)
+//! RAW/gacc/export/**/*.csv      China Customs platform downloads of exports
+//! RAW/gacc/import/**/*.csv      ... of imports (the platform CSV has no flow column)
+//! RAW/gacc-headline/**/*.csv    China Customs monthly headline tables
+//! RAW/comtrade/**/*.{json,csv}  UN Comtrade v1 JSON / CSV, legacy v0 CSV
+//! RAW/census/**/*.json          US Census international trade API responses
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -14,6 +17,24 @@ use rareflow_ingest::Flow;
 pub enum SourceKind {
     /// China Customs platform CSV, with the flow its folder names.
     Gacc(Flow),
+    /// China Customs headline table.
+    GaccHeadline,
+    /// UN Comtrade.
+    Comtrade,
+    /// US Census API.
+    Census,
+}
+
+impl SourceKind {
+    /// Source name stored in `ingest_log`.
+    pub fn source(self) -> &'static str {
+        match self {
+            SourceKind::Gacc(_) => "gacc",
+            SourceKind::GaccHeadline => "gacc-headline",
+            SourceKind::Comtrade => "comtrade",
+            SourceKind::Census => "census",
+        }
+    }
 }
 
 /// A raw file to load.
@@ -30,20 +51,29 @@ pub struct RawFile {
     pub bytes: u64,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, extensions, out)?;
         } else if path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
         {
             out.push(path);
         }
     }
     Ok(())
 }
+
+/// Where each source lives under the raw folder, and which files it reads.
+const LAYOUT: [(&str, SourceKind, &[&str]); 5] = [
+    ("gacc/export", SourceKind::Gacc(Flow::Export), &["csv"]),
+    ("gacc/import", SourceKind::Gacc(Flow::Import), &["csv"]),
+    ("gacc-headline", SourceKind::GaccHeadline, &["csv"]),
+    ("comtrade", SourceKind::Comtrade, &["json", "csv"]),
+    ("census", SourceKind::Census, &["json"]),
+];
 
 /// Lists the raw files under `raw`, in a stable order (by relative path), so that a run is
 /// reproducible.
@@ -55,13 +85,13 @@ pub fn discover(raw: &Path) -> std::io::Result<Vec<RawFile>> {
         ));
     }
     let mut files = Vec::new();
-    for (sub, flow) in [("gacc/export", Flow::Export), ("gacc/import", Flow::Import)] {
+    for (sub, kind, extensions) in LAYOUT {
         let dir = raw.join(sub);
         if !dir.is_dir() {
             continue;
         }
         let mut paths = Vec::new();
-        walk(&dir, &mut paths)?;
+        walk(&dir, extensions, &mut paths)?;
         for path in paths {
             let relative = path
                 .strip_prefix(raw)
@@ -74,7 +104,7 @@ pub fn discover(raw: &Path) -> std::io::Result<Vec<RawFile>> {
             files.push(RawFile {
                 path,
                 relative,
-                kind: SourceKind::Gacc(flow),
+                kind,
                 bytes,
             });
         }

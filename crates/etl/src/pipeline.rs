@@ -13,10 +13,16 @@ use std::time::{Duration, Instant};
 
 use arrow::array::{Date32Builder, Int64Builder, RecordBatch, StringBuilder};
 use arrow::error::ArrowError;
+use rareflow_ingest::census::read_census;
+use rareflow_ingest::comtrade::read_comtrade;
+use rareflow_ingest::headline::read_headline;
+use rareflow_ingest::text::sha256_file;
 use rareflow_ingest::{Chunk, GaccFile, IngestError, Language};
-use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS};
+use rareflow_normalize::headline::{HeadlineInput, SOURCE as HEADLINE_SOURCE, headline_series};
+use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL};
+use rareflow_normalize::sources::{CensusNormalizer, ComtradeNormalizer, Output};
 use rareflow_normalize::{
-    FileContext, NormalizedChunk, Reference, ReferenceError, normalize_gacc_chunk,
+    FileContext, NormalizedChunk, Reference, ReferenceError, RejectRows, normalize_gacc_chunk,
 };
 use rareflow_warehouse::{PartitionedWriter, TableWriter, Warehouse, WarehouseError};
 
@@ -155,9 +161,16 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
     progress.start(files.iter().map(|f| f.bytes).sum());
     let staging = warehouse.begin(&lock)?;
 
-    let mut flows = PartitionedWriter::new(&staging.table_dir("trade_flows"), &TRADE_FLOWS)?;
-    let mut rejects = TableWriter::create(&staging.table_dir("rejects"), REJECTS.clone())?;
-    let mut log = IngestLog::default();
+    let mut sinks = Sinks {
+        flows: PartitionedWriter::new(&staging.table_dir("trade_flows"), &TRADE_FLOWS)?,
+        annual: TableWriter::create(
+            &staging.table_dir("trade_flows_annual"),
+            TRADE_FLOWS_ANNUAL.clone(),
+        )?,
+        rejects: TableWriter::create(&staging.table_dir("rejects"), REJECTS.clone())?,
+        log: IngestLog::default(),
+        headline: Vec::new(),
+    };
     let mut summaries = Vec::with_capacity(files.len());
     for file in &files {
         progress.file(&file.relative);
@@ -167,18 +180,16 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
                     source_file: file.relative.clone(),
                     flow,
                 };
-                load_gacc_file(
-                    file,
-                    &context,
-                    &reference,
-                    options,
-                    &mut flows,
-                    &mut rejects,
-                    &mut log,
-                    progress,
-                )?
+                load_gacc_file(file, &context, &reference, options, &mut sinks, progress)?
             }
+            SourceKind::Comtrade | SourceKind::Census => {
+                load_api_file(file, &reference, &mut sinks)?
+            }
+            SourceKind::GaccHeadline => load_headline_file(file, &mut sinks)?,
         };
+        if !matches!(file.kind, SourceKind::Gacc(_)) {
+            progress.advance(file.bytes);
+        }
         tracing::info!(
             file = %summary.file,
             read = summary.rows_read,
@@ -188,8 +199,20 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
         );
         summaries.push(summary);
     }
+    let Sinks {
+        flows,
+        annual,
+        rejects,
+        log,
+        headline,
+    } = sinks;
     flows.finish()?;
+    annual.finish()?;
     rejects.finish()?;
+    TableWriter::write_table(
+        &staging.table_dir("headline_series"),
+        &headline_series(&reference, &headline)?,
+    )?;
     TableWriter::write_table(&staging.table_dir("ingest_log"), &log.finish()?)?;
     for (name, batch) in reference.tables() {
         TableWriter::write_table(&staging.table_dir(name), &batch)?;
@@ -212,17 +235,191 @@ fn fail_point(name: &str) {
     }
 }
 
+/// Where a run's rows go.
+struct Sinks {
+    flows: PartitionedWriter,
+    annual: TableWriter,
+    rejects: TableWriter,
+    log: IngestLog,
+    /// Headline releases are small and only make sense together (year-to-date
+    /// differencing), so they are gathered and normalized at the end.
+    headline: Vec<HeadlineInput>,
+}
+
+impl Sinks {
+    /// Writes what a normalizer has gathered so far.
+    fn drain(&mut self, out: &mut Output) -> Result<(), EtlError> {
+        self.flows.write(&out.flows.finish()?)?;
+        if !out.annual.is_empty() {
+            self.annual.write(&out.annual.finish()?)?;
+        }
+        if !out.rejects.is_empty() {
+            self.rejects.write(&out.rejects.finish()?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows gathered before they are written, for sources read record by record.
+const DRAIN_ROWS: usize = 64 * 1024;
+
+fn load_api_file(
+    file: &RawFile,
+    reference: &Reference,
+    sinks: &mut Sinks,
+) -> Result<FileSummary, EtlError> {
+    let mut out = Output::default();
+    let (mut loaded, mut rejected) = (0u64, 0u64);
+    let mut write_error = None;
+    let mut drain = |sinks: &mut Sinks, out: &mut Output, force: bool| {
+        if write_error.is_none()
+            && (force || out.flows.len() + out.annual.len() + out.rejects.len() >= DRAIN_ROWS)
+        {
+            loaded += (out.flows.len() + out.annual.len()) as u64;
+            rejected += out.rejects.len() as u64;
+            if let Err(e) = sinks.drain(out) {
+                write_error = Some(e);
+            }
+        }
+    };
+    let (layout, encoding) = match file.kind {
+        SourceKind::Comtrade => {
+            let normalizer = ComtradeNormalizer::new(reference, &file.relative);
+            let (layout, encoding) = read_comtrade(&file.path, &mut |r| {
+                normalizer.push(&mut out, r);
+                drain(sinks, &mut out, false);
+            })?;
+            (layout.name(), encoding)
+        }
+        _ => {
+            let normalizer = CensusNormalizer::new(reference, &file.relative);
+            read_census(&file.path, &mut |r| {
+                normalizer.push(&mut out, r);
+                drain(sinks, &mut out, false);
+            })?;
+            ("census-api-json", "UTF-8")
+        }
+    };
+    drain(sinks, &mut out, true);
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    finish_file(
+        file,
+        sinks,
+        out.rows_read,
+        loaded,
+        rejected,
+        None,
+        encoding,
+        layout,
+        out.periods,
+    )
+}
+
+fn load_headline_file(file: &RawFile, sinks: &mut Sinks) -> Result<FileSummary, EtlError> {
+    let mut rows = Vec::new();
+    let mut rejects = RejectRows::default();
+    let mut read = 0u64;
+    let release = read_headline(&file.path, &mut |r| {
+        read += 1;
+        match r {
+            Ok(row) => rows.push(row),
+            Err(r) => rejects.push(
+                HEADLINE_SOURCE,
+                &file.relative,
+                r.line,
+                r.error.code(),
+                &r.error.to_string(),
+                &r.raw,
+            ),
+        }
+    })?;
+    let rejected = rejects.len() as u64;
+    if rejected > 0 {
+        sinks.rejects.write(&rejects.finish()?)?;
+    }
+    let loaded = rows.len() as u64;
+    let period = rareflow_normalize::period::month_start(release.year, release.first_month);
+    let last = rareflow_normalize::period::month_start(release.year, release.last_month);
+    let encoding = release.encoding;
+    sinks.headline.push(HeadlineInput {
+        file: file.relative.clone(),
+        release,
+        rows,
+    });
+    finish_file(
+        file,
+        sinks,
+        read,
+        loaded,
+        rejected,
+        Some("export"),
+        encoding,
+        "gacc-headline-table",
+        Some((period, last)),
+    )
+}
+
+/// Checks the balance of a file, logs it in `ingest_log` and summarizes it.
 #[allow(clippy::too_many_arguments)]
+fn finish_file(
+    file: &RawFile,
+    sinks: &mut Sinks,
+    read: u64,
+    loaded: u64,
+    rejected: u64,
+    flow: Option<&str>,
+    encoding: &str,
+    layout: &str,
+    periods: Option<(i32, i32)>,
+) -> Result<FileSummary, EtlError> {
+    if read != loaded + rejected {
+        return Err(EtlError::Unbalanced {
+            file: file.relative.clone(),
+            read,
+            loaded,
+            rejected,
+        });
+    }
+    let sha256 = sha256_file(&file.path)?;
+    sinks.log.push(LogRow {
+        file: &file.relative,
+        source: file.kind.source(),
+        flow,
+        encoding,
+        layout,
+        sha256: &sha256,
+        bytes: file.bytes,
+        read,
+        loaded,
+        rejected,
+        periods,
+    });
+    Ok(FileSummary {
+        file: file.relative.clone(),
+        rows_read: read,
+        rows_loaded: loaded,
+        rows_rejected: rejected,
+        bytes: file.bytes,
+        sha256,
+    })
+}
+
 fn load_gacc_file(
     file: &RawFile,
     context: &FileContext,
     reference: &Reference,
     options: &RunOptions,
-    flows: &mut PartitionedWriter,
-    rejects: &mut TableWriter,
-    log: &mut IngestLog,
+    sinks: &mut Sinks,
     progress: &dyn Progress,
 ) -> Result<FileSummary, EtlError> {
+    let Sinks {
+        flows,
+        rejects,
+        log,
+        ..
+    } = sinks;
     let mut gacc = GaccFile::open_with_chunk_size(&file.path, options.chunk_bytes)?;
     let layout = gacc.layout().clone();
     let threads = options.threads.max(1);
@@ -304,7 +501,8 @@ fn load_gacc_file(
     }
     log.push(LogRow {
         file: &file.relative,
-        flow: context.flow.as_str(),
+        source: "gacc",
+        flow: Some(context.flow.as_str()),
         encoding,
         layout: match layout.language {
             Language::Chinese => "gacc-platform-zh",
@@ -329,7 +527,8 @@ fn load_gacc_file(
 
 struct LogRow<'a> {
     file: &'a str,
-    flow: &'a str,
+    source: &'a str,
+    flow: Option<&'a str>,
     encoding: &'a str,
     layout: &'a str,
     sha256: &'a str,
@@ -359,8 +558,8 @@ struct IngestLog {
 impl IngestLog {
     fn push(&mut self, r: LogRow<'_>) {
         self.file.append_value(r.file);
-        self.source.append_value("gacc");
-        self.flow.append_value(r.flow);
+        self.source.append_value(r.source);
+        self.flow.append_option(r.flow);
         self.encoding.append_value(r.encoding);
         self.layout.append_value(r.layout);
         self.sha256.append_value(r.sha256);

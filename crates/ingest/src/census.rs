@@ -66,14 +66,20 @@ impl Columns {
         let (flow, commodity) = match (find("I_COMMODITY"), find("E_COMMODITY")) {
             (Some(i), None) => (Flow::Import, i),
             (None, Some(i)) => (Flow::Export, i),
-            (Some(_), Some(_)) => return Err("both I_COMMODITY and E_COMMODITY: one flow per file".into()),
+            (Some(_), Some(_)) => {
+                return Err("both I_COMMODITY and E_COMMODITY: one flow per file".into());
+            }
             (None, None) => return Err("no I_COMMODITY or E_COMMODITY column".into()),
         };
         let value = match flow {
-            Flow::Import => find("GEN_VAL_MO").map(|i| (i, "GEN_VAL_MO")).or(find("CON_VAL_MO").map(|i| (i, "CON_VAL_MO"))),
+            Flow::Import => find("GEN_VAL_MO")
+                .map(|i| (i, "GEN_VAL_MO"))
+                .or(find("CON_VAL_MO").map(|i| (i, "CON_VAL_MO"))),
             Flow::Export => find("ALL_VAL_MO").map(|i| (i, "ALL_VAL_MO")),
         }
-        .ok_or("no monthly value column (GEN_VAL_MO / CON_VAL_MO for imports, ALL_VAL_MO for exports)")?;
+        .ok_or(
+            "no monthly value column (GEN_VAL_MO / CON_VAL_MO for imports, ALL_VAL_MO for exports)",
+        )?;
         let quantity = ["GEN_QY1_MO", "CON_QY1_MO", "QTY_1_MO"]
             .iter()
             .find_map(|n| find(n).map(|i| (i, *n)));
@@ -94,12 +100,22 @@ impl Columns {
 
     fn record(&self, line: u64, row: Vec<Option<String>>) -> Result<CensusRecord, Rejected> {
         let raw = serde_json::to_string(&row).unwrap_or_default();
-        let reject = |error| Rejected { line, error, raw: raw.clone() };
+        let reject = |error| Rejected {
+            line,
+            error,
+            raw: raw.clone(),
+        };
         if row.len() != self.width {
             return Err(reject(if row.len() < self.width {
-                RowError::TooFewFields { expected: self.width, found: row.len() }
+                RowError::TooFewFields {
+                    expected: self.width,
+                    found: row.len(),
+                }
             } else {
-                RowError::TooManyFields { expected: self.width, found: row.len() }
+                RowError::TooManyFields {
+                    expected: self.width,
+                    found: row.len(),
+                }
             }));
         }
         let get = |i: usize| row[i].as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -107,9 +123,15 @@ impl Columns {
             match get(i) {
                 None => Ok(None),
                 Some(s) => match crate::gacc::parse_number(s) {
-                    Some(v) if v < 0.0 => Err(reject(RowError::NegativeQuantity { field: field.into(), value: s.into() })),
+                    Some(v) if v < 0.0 => Err(reject(RowError::NegativeQuantity {
+                        field: field.into(),
+                        value: s.into(),
+                    })),
                     Some(v) => Ok(Some(v)),
-                    None => Err(reject(RowError::BadNumber { field: field.into(), value: s.into() })),
+                    None => Err(reject(RowError::BadNumber {
+                        field: field.into(),
+                        value: s.into(),
+                    })),
                 },
             }
         };
@@ -117,7 +139,12 @@ impl Columns {
         let (year, month) = time
             .split_once('-')
             .and_then(|(y, m)| crate::gacc::parse_period(&format!("{y}{m:0>2}")))
-            .ok_or_else(|| reject(RowError::BadMonth { field: "time".into(), value: time.into() }))?;
+            .ok_or_else(|| {
+                reject(RowError::BadMonth {
+                    field: "time".into(),
+                    value: time.into(),
+                })
+            })?;
         let commodity = get(self.commodity).unwrap_or("");
         if commodity.is_empty() || !commodity.bytes().all(|b| b.is_ascii_digit()) {
             return Err(reject(RowError::BadCode {
@@ -126,8 +153,16 @@ impl Columns {
                 value: commodity.into(),
             }));
         }
-        let cty_code = get(self.cty_code).ok_or_else(|| reject(RowError::Missing { field: "CTY_CODE".into() }))?;
-        let value = num(self.value.0, self.value.1)?.ok_or_else(|| reject(RowError::Missing { field: self.value.1.into() }))?;
+        let cty_code = get(self.cty_code).ok_or_else(|| {
+            reject(RowError::Missing {
+                field: "CTY_CODE".into(),
+            })
+        })?;
+        let value = num(self.value.0, self.value.1)?.ok_or_else(|| {
+            reject(RowError::Missing {
+                field: self.value.1.into(),
+            })
+        })?;
         Ok(CensusRecord {
             line,
             flow: self.flow,
@@ -137,8 +172,16 @@ impl Columns {
             year,
             month,
             value,
-            consumption_value: self.consumption_value.map(|i| num(i, "CON_VAL_MO")).transpose()?.flatten(),
-            cif_value: self.cif_value.map(|i| num(i, "GEN_CIF_MO")).transpose()?.flatten(),
+            consumption_value: self
+                .consumption_value
+                .map(|i| num(i, "CON_VAL_MO"))
+                .transpose()?
+                .flatten(),
+            cif_value: self
+                .cif_value
+                .map(|i| num(i, "GEN_CIF_MO"))
+                .transpose()?
+                .flatten(),
             quantity: self.quantity.map(|(i, n)| num(i, n)).transpose()?.flatten(),
             unit: self.unit.and_then(get).map(str::to_owned),
             raw,
@@ -151,21 +194,34 @@ pub fn read_census(
     path: &Path,
     each: &mut dyn FnMut(Result<CensusRecord, Rejected>),
 ) -> Result<Flow, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Io { path: path.to_owned(), source })?;
+    let file = File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
     let mut header_error = None;
     let mut flow = None;
     let result = de
-        .deserialize_seq(RowsVisitor { each, header_error: &mut header_error, flow: &mut flow })
+        .deserialize_seq(RowsVisitor {
+            each,
+            header_error: &mut header_error,
+            flow: &mut flow,
+        })
         .and_then(|()| de.end());
     if let Some(message) = header_error {
-        return Err(IngestError::UnknownHeader { path: path.to_owned(), line: 1, message });
+        return Err(IngestError::UnknownHeader {
+            path: path.to_owned(),
+            line: 1,
+            message,
+        });
     }
     result.map_err(|e| IngestError::Malformed {
         path: path.to_owned(),
         message: format!("not a Census API JSON array of arrays: {e}"),
     })?;
-    flow.ok_or_else(|| IngestError::Empty { path: path.to_owned() })
+    flow.ok_or_else(|| IngestError::Empty {
+        path: path.to_owned(),
+    })
 }
 
 struct RowsVisitor<'a> {
@@ -225,8 +281,14 @@ mod tests {
         .unwrap();
         assert_eq!(flow, Flow::Import);
         assert_eq!(ok.len(), 2);
-        assert_eq!((ok[0].cty_code.as_str(), ok[0].value, ok[0].cif_value), ("5700", 15_234_567.0, Some(15_800_000.0)));
-        assert_eq!((ok[0].year, ok[0].month, ok[0].unit.as_deref()), (2025, 1, Some("KG")));
+        assert_eq!(
+            (ok[0].cty_code.as_str(), ok[0].value, ok[0].cif_value),
+            ("5700", 15_234_567.0, Some(15_800_000.0))
+        );
+        assert_eq!(
+            (ok[0].year, ok[0].month, ok[0].unit.as_deref()),
+            (2025, 1, Some("KG"))
+        );
         assert_eq!(ok[1].cty_code, "-");
         let codes: Vec<_> = bad.iter().map(|b| (b.line, b.error.code())).collect();
         assert_eq!(codes, vec![(3, "bad_number"), (4, "bad_month")]);

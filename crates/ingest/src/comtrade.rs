@@ -129,7 +129,8 @@ fn read_json(
     if !seen_data {
         return Err(IngestError::Malformed {
             path: path.to_owned(),
-            message: "no \"data\" array: expected {\"count\":..,\"data\":[...],\"error\":\"\"}".into(),
+            message: "no \"data\" array: expected {\"count\":..,\"data\":[...],\"error\":\"\"}"
+                .into(),
         });
     }
     Ok(())
@@ -155,7 +156,9 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
                 "error" => {
                     let error: Option<String> = map.next_value()?;
                     if let Some(e) = error.filter(|e| !e.is_empty()) {
-                        return Err(serde::de::Error::custom(format!("the response reports an error: {e}")));
+                        return Err(serde::de::Error::custom(format!(
+                            "the response reports an error: {e}"
+                        )));
                     }
                 }
                 _ => {
@@ -222,19 +225,26 @@ fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-fn number(map: &Map<String, Value>, key: &str, line: u64, raw: &str) -> Result<Option<f64>, Rejected> {
+fn number(
+    map: &Map<String, Value>,
+    key: &str,
+    line: u64,
+    raw: &str,
+) -> Result<Option<f64>, Rejected> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => crate::gacc::parse_number(s).map(Some).ok_or_else(|| Rejected {
-            line,
-            error: RowError::BadNumber {
-                field: key.into(),
-                value: s.clone(),
-            },
-            raw: raw.to_owned(),
-        }),
+        Some(Value::String(s)) => crate::gacc::parse_number(s)
+            .map(Some)
+            .ok_or_else(|| Rejected {
+                line,
+                error: RowError::BadNumber {
+                    field: key.into(),
+                    value: s.clone(),
+                },
+                raw: raw.to_owned(),
+            }),
         Some(other) => Err(Rejected {
             line,
             error: RowError::BadNumber {
@@ -249,13 +259,21 @@ fn number(map: &Map<String, Value>, key: &str, line: u64, raw: &str) -> Result<O
 fn required(value: Option<String>, field: &str, line: u64, raw: &str) -> Result<String, Rejected> {
     value.ok_or_else(|| Rejected {
         line,
-        error: RowError::Missing { field: field.into() },
+        error: RowError::Missing {
+            field: field.into(),
+        },
         raw: raw.to_owned(),
     })
 }
 
 /// Year and month from a period (`202511`, `2025`) and `refMonth`.
-fn period(period: &str, ref_month: Option<&str>, field: &str, line: u64, raw: &str) -> Result<(Frequency, i32, Option<u32>), Rejected> {
+fn period(
+    period: &str,
+    ref_month: Option<&str>,
+    field: &str,
+    line: u64,
+    raw: &str,
+) -> Result<(Frequency, i32, Option<u32>), Rejected> {
     let bad = || Rejected {
         line,
         error: RowError::BadMonth {
@@ -274,7 +292,10 @@ fn period(period: &str, ref_month: Option<&str>, field: &str, line: u64, raw: &s
             if ref_month.is_some_and(|m| m != "52" && m != "0") {
                 return Err(bad());
             }
-            (1960..=2100).contains(&year).then_some((Frequency::Annual, year, None)).ok_or_else(bad)
+            (1960..=2100)
+                .contains(&year)
+                .then_some((Frequency::Annual, year, None))
+                .ok_or_else(bad)
         }
         6 => {
             let (y, m) = crate::gacc::parse_period(digits).ok_or_else(bad)?;
@@ -303,7 +324,8 @@ fn negative_check(values: &[(&str, Option<f64>)], line: u64, raw: &str) -> Resul
 fn from_v1(line: u64, map: &Map<String, Value>, raw: String) -> Result<ComtradeRecord, Rejected> {
     let period_text = required(text(map, "period"), "period", line, &raw)?;
     let ref_month = text(map, "refMonth");
-    let (frequency, year, month) = period(&period_text, ref_month.as_deref(), "period", line, &raw)?;
+    let (frequency, year, month) =
+        period(&period_text, ref_month.as_deref(), "period", line, &raw)?;
     let cmd_code = required(text(map, "cmdCode"), "cmdCode", line, &raw)?;
     if !cmd_code.bytes().all(|b| b.is_ascii_digit()) && cmd_code != "TOTAL" {
         return Err(Rejected {
@@ -321,7 +343,15 @@ fn from_v1(line: u64, map: &Map<String, Value>, raw: String) -> Result<ComtradeR
     let cif_value = number(map, "cifvalue", line, &raw)?;
     let fob_value = number(map, "fobvalue", line, &raw)?;
     let primary_value = number(map, "primaryValue", line, &raw)?;
-    negative_check(&[("qty", qty), ("netWgt", net_wgt), ("primaryValue", primary_value)], line, &raw)?;
+    negative_check(
+        &[
+            ("qty", qty),
+            ("netWgt", net_wgt),
+            ("primaryValue", primary_value),
+        ],
+        line,
+        &raw,
+    )?;
     Ok(ComtradeRecord {
         line,
         frequency,
@@ -374,13 +404,22 @@ fn read_csv(
         message: e.to_string(),
     };
     let headers = csv.headers().map_err(malformed)?.clone();
-    let names: Vec<String> = headers.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_owned()).collect();
-    let layout = if names.iter().any(|n| n == "primaryValue") && names.iter().any(|n| n == "cmdCode") {
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let layout = if names.iter().any(|n| n == "primaryValue")
+        && names.iter().any(|n| n == "cmdCode")
+    {
         ComtradeLayout::V1Csv
-    } else if names.iter().any(|n| n == "Trade Value (US$)") && names.iter().any(|n| n == "Commodity Code") {
+    } else if names.iter().any(|n| n == "Trade Value (US$)")
+        && names.iter().any(|n| n == "Commodity Code")
+    {
         ComtradeLayout::LegacyCsv
     } else if names.iter().all(|n| n.is_empty()) {
-        return Err(IngestError::Empty { path: path.to_owned() });
+        return Err(IngestError::Empty {
+            path: path.to_owned(),
+        });
     } else {
         return Err(IngestError::UnknownHeader {
             path: path.to_owned(),
@@ -423,9 +462,15 @@ fn read_csv(
         }
         if record.len() != keys.len() {
             let error = if record.len() < keys.len() {
-                RowError::TooFewFields { expected: keys.len(), found: record.len() }
+                RowError::TooFewFields {
+                    expected: keys.len(),
+                    found: record.len(),
+                }
             } else {
-                RowError::TooManyFields { expected: keys.len(), found: record.len() }
+                RowError::TooManyFields {
+                    expected: keys.len(),
+                    found: record.len(),
+                }
             };
             each(Err(Rejected { line, error, raw }));
             continue;
@@ -476,10 +521,19 @@ mod tests {
         let (ok, bad, layout) = read("a.json", json);
         assert_eq!(layout, ComtradeLayout::V1Json);
         assert_eq!(ok.len(), 2);
-        assert_eq!((ok[0].frequency, ok[0].year, ok[0].month), (Frequency::Monthly, 2025, Some(11)));
-        assert_eq!((ok[0].net_wgt, ok[0].qty, ok[0].fob_value), (None, Some(1000.5), None));
+        assert_eq!(
+            (ok[0].frequency, ok[0].year, ok[0].month),
+            (Frequency::Monthly, 2025, Some(11))
+        );
+        assert_eq!(
+            (ok[0].net_wgt, ok[0].qty, ok[0].fob_value),
+            (None, Some(1000.5), None)
+        );
         assert_eq!(ok[0].reporter_code, "392");
-        assert_eq!((ok[1].frequency, ok[1].month, ok[1].partner_iso.as_deref()), (Frequency::Annual, None, Some("W00")));
+        assert_eq!(
+            (ok[1].frequency, ok[1].month, ok[1].partner_iso.as_deref()),
+            (Frequency::Annual, None, Some("W00"))
+        );
         assert_eq!(bad.len(), 1);
         assert_eq!((bad[0].line, bad[0].error.code()), (3, "bad_month"));
     }
@@ -493,6 +547,9 @@ mod tests {
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(ok[0].flow_code, "M");
         assert_eq!(ok[0].partner_desc.as_deref(), Some("Côte d'Ivoire"));
-        assert_eq!((ok[0].net_wgt, ok[0].primary_value), (Some(100.0), Some(5000.0)));
+        assert_eq!(
+            (ok[0].net_wgt, ok[0].primary_value),
+            (Some(100.0), Some(5000.0))
+        );
     }
 }

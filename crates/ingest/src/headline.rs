@@ -67,11 +67,16 @@ pub fn parse_title(title: &str) -> Option<(i32, u32, u32)> {
             (m, m)
         }
     };
-    ((1990..=2100).contains(&year) && (1..=last).contains(&first) && last <= 12).then_some((year, first, last))
+    ((1990..=2100).contains(&year) && (1..=last).contains(&first) && last <= 12)
+        .then_some((year, first, last))
 }
 
 fn parse_unit(line: &str) -> Option<(Currency, f64)> {
-    let unit = line.trim().trim_start_matches("单位").trim_start_matches(['：', ':']).trim();
+    let unit = line
+        .trim()
+        .trim_start_matches("单位")
+        .trim_start_matches(['：', ':'])
+        .trim();
     let (scale, rest) = if let Some(r) = unit.strip_prefix('万') {
         (1e4, r)
     } else if let Some(r) = unit.strip_prefix('亿') {
@@ -99,8 +104,15 @@ pub fn read_headline(
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
-    let malformed = |e: csv::Error| IngestError::Malformed { path: path.to_owned(), message: e.to_string() };
-    let unknown = |line: u64, message: String| IngestError::UnknownHeader { path: path.to_owned(), line, message };
+    let malformed = |e: csv::Error| IngestError::Malformed {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let unknown = |line: u64, message: String| IngestError::UnknownHeader {
+        path: path.to_owned(),
+        line,
+        message,
+    };
     let mut records = csv.records();
     let mut next_line = || -> Result<Option<(u64, csv::StringRecord)>, IngestError> {
         for r in records.by_ref() {
@@ -113,23 +125,56 @@ pub fn read_headline(
         Ok(None)
     };
     let Some((title_line, title)) = next_line()? else {
-        return Err(IngestError::Empty { path: path.to_owned() });
+        return Err(IngestError::Empty {
+            path: path.to_owned(),
+        });
     };
-    let title_text = title.iter().collect::<Vec<_>>().join(",").trim_start_matches('\u{feff}').trim().to_owned();
+    let title_text = title
+        .iter()
+        .collect::<Vec<_>>()
+        .join(",")
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_owned();
     let (year, first_month, last_month) = parse_title(&title_text).ok_or_else(|| {
-        unknown(title_line, format!("title {title_text:?} does not name a period like 2025年11月 or 2025年1-2月"))
+        unknown(
+            title_line,
+            format!("title {title_text:?} does not name a period like 2025年11月 or 2025年1-2月"),
+        )
     })?;
-    let (unit_line, unit) = next_line()?.ok_or_else(|| unknown(title_line + 1, "no unit line (单位：万美元)".into()))?;
+    let (unit_line, unit) = next_line()?
+        .ok_or_else(|| unknown(title_line + 1, "no unit line (单位：万美元)".into()))?;
     let unit_text = unit.get(0).unwrap_or("").to_owned();
-    let (currency, value_scale) = parse_unit(&unit_text)
-        .ok_or_else(|| unknown(unit_line, format!("unit line {unit_text:?}: expected 单位：万美元 or 单位：万元")))?;
-    let (header_line, header) = next_line()?.ok_or_else(|| unknown(unit_line + 1, "no header line".into()))?;
+    let (currency, value_scale) = parse_unit(&unit_text).ok_or_else(|| {
+        unknown(
+            unit_line,
+            format!("unit line {unit_text:?}: expected 单位：万美元 or 单位：万元"),
+        )
+    })?;
+    let (header_line, header) =
+        next_line()?.ok_or_else(|| unknown(unit_line + 1, "no header line".into()))?;
     let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
     let find = |want: &str| names.iter().position(|n| n == want);
-    let find_yoy = |kind: &str| names.iter().position(|n| n.contains("比去年同期") && n.ends_with(kind));
-    let need = |want: &str| find(want).ok_or_else(|| unknown(header_line, format!("no {want} column; header was {names:?}")));
+    let find_yoy = |kind: &str| {
+        names
+            .iter()
+            .position(|n| n.contains("比去年同期") && n.ends_with(kind))
+    };
+    let need = |want: &str| {
+        find(want).ok_or_else(|| {
+            unknown(
+                header_line,
+                format!("no {want} column; header was {names:?}"),
+            )
+        })
+    };
     let (series, unit_col) = (need("商品名称")?, need("计量单位")?);
-    let (mq, mv, yq, yv) = (need("当月数量")?, need("当月金额")?, need("累计数量")?, need("累计金额")?);
+    let (mq, mv, yq, yv) = (
+        need("当月数量")?,
+        need("当月金额")?,
+        need("累计数量")?,
+        need("累计金额")?,
+    );
     let (yoy_q, yoy_v) = (find_yoy("数量"), find_yoy("金额"));
 
     while let Some((line, r)) = next_line()? {
@@ -142,17 +187,33 @@ pub fn read_headline(
             }
             parse_number(s).map(Some).ok_or_else(|| Rejected {
                 line,
-                error: RowError::BadNumber { field: field.into(), value: s.into() },
+                error: RowError::BadNumber {
+                    field: field.into(),
+                    value: s.into(),
+                },
                 raw: raw.clone(),
             })
         };
         let row = (|| {
             if r.len() < names.len() {
-                return Err(Rejected { line, error: RowError::TooFewFields { expected: names.len(), found: r.len() }, raw: raw.clone() });
+                return Err(Rejected {
+                    line,
+                    error: RowError::TooFewFields {
+                        expected: names.len(),
+                        found: r.len(),
+                    },
+                    raw: raw.clone(),
+                });
             }
             let name = cell(series);
             if name.is_empty() {
-                return Err(Rejected { line, error: RowError::Missing { field: "商品名称".into() }, raw: raw.clone() });
+                return Err(Rejected {
+                    line,
+                    error: RowError::Missing {
+                        field: "商品名称".into(),
+                    },
+                    raw: raw.clone(),
+                });
             }
             let row = HeadlineRow {
                 line,
@@ -162,23 +223,59 @@ pub fn read_headline(
                 month_value: num(mv, "当月金额")?,
                 ytd_quantity: num(yq, "累计数量")?,
                 ytd_value: num(yv, "累计金额")?,
-                ytd_quantity_yoy_pct: yoy_q.map(|i| num(i, "累计比去年同期±%数量")).transpose()?.flatten(),
-                ytd_value_yoy_pct: yoy_v.map(|i| num(i, "累计比去年同期±%金额")).transpose()?.flatten(),
+                ytd_quantity_yoy_pct: yoy_q
+                    .map(|i| num(i, "累计比去年同期±%数量"))
+                    .transpose()?
+                    .flatten(),
+                ytd_value_yoy_pct: yoy_v
+                    .map(|i| num(i, "累计比去年同期±%金额"))
+                    .transpose()?
+                    .flatten(),
                 raw: raw.clone(),
             };
-            for (field, v) in [("当月数量", row.month_quantity), ("累计数量", row.ytd_quantity), ("当月金额", row.month_value), ("累计金额", row.ytd_value)] {
+            for (field, v) in [
+                ("当月数量", row.month_quantity),
+                ("累计数量", row.ytd_quantity),
+                ("当月金额", row.month_value),
+                ("累计金额", row.ytd_value),
+            ] {
                 if let Some(v) = v.filter(|v| *v < 0.0) {
-                    return Err(Rejected { line, error: RowError::NegativeQuantity { field: field.into(), value: v.to_string() }, raw: raw.clone() });
+                    return Err(Rejected {
+                        line,
+                        error: RowError::NegativeQuantity {
+                            field: field.into(),
+                            value: v.to_string(),
+                        },
+                        raw: raw.clone(),
+                    });
                 }
             }
-            if row.month_quantity.is_none() && row.ytd_quantity.is_none() && row.month_value.is_none() && row.ytd_value.is_none() {
-                return Err(Rejected { line, error: RowError::Missing { field: "当月数量/累计数量".into() }, raw: raw.clone() });
+            if row.month_quantity.is_none()
+                && row.ytd_quantity.is_none()
+                && row.month_value.is_none()
+                && row.ytd_value.is_none()
+            {
+                return Err(Rejected {
+                    line,
+                    error: RowError::Missing {
+                        field: "当月数量/累计数量".into(),
+                    },
+                    raw: raw.clone(),
+                });
             }
             Ok(row)
         })();
         each(row);
     }
-    Ok(HeadlineRelease { year, first_month, last_month, currency, value_scale, title: title_text, encoding })
+    Ok(HeadlineRelease {
+        year,
+        first_month,
+        last_month,
+        currency,
+        value_scale,
+        title: title_text,
+        encoding,
+    })
 }
 
 #[cfg(test)]
@@ -187,8 +284,14 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(parse_title("2025年11月出口主要商品量值表（美元值）"), Some((2025, 11, 11)));
-        assert_eq!(parse_title("2026年1-2月出口主要商品量值表（美元值）"), Some((2026, 1, 2)));
+        assert_eq!(
+            parse_title("2025年11月出口主要商品量值表（美元值）"),
+            Some((2025, 11, 11))
+        );
+        assert_eq!(
+            parse_title("2026年1-2月出口主要商品量值表（美元值）"),
+            Some((2026, 1, 2))
+        );
         assert_eq!(parse_title("出口主要商品量值表"), None);
         assert_eq!(parse_title("2025年13月"), None);
     }
@@ -206,10 +309,19 @@ mod tests {
             Err(e) => bad.push(e),
         })
         .unwrap();
-        assert_eq!((release.year, release.first_month, release.last_month), (2026, 1, 2));
-        assert_eq!((release.currency, release.value_scale, release.encoding), (Currency::Cny, 1e4, "GB18030"));
+        assert_eq!(
+            (release.year, release.first_month, release.last_month),
+            (2026, 1, 2)
+        );
+        assert_eq!(
+            (release.currency, release.value_scale, release.encoding),
+            (Currency::Cny, 1e4, "GB18030")
+        );
         assert_eq!(ok.len(), 1);
-        assert_eq!((ok[0].month_quantity, ok[0].ytd_quantity, ok[0].ytd_value), (None, Some(10460.0), Some(62000.5)));
+        assert_eq!(
+            (ok[0].month_quantity, ok[0].ytd_quantity, ok[0].ytd_value),
+            (None, Some(10460.0), Some(62000.5))
+        );
         assert_eq!((bad[0].line, bad[0].error.code()), (5, "bad_number"));
     }
 }

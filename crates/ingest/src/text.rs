@@ -432,7 +432,11 @@ pub fn sha256_file(path: &Path) -> Result<String, IngestError> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Opens a text file for streaming as UTF-8: a byte-order mark wins; otherwise the first

@@ -37,6 +37,8 @@ pub struct TradeFlowRow<'a> {
     pub hs_code: &'a str,
     /// HS6 heading.
     pub hs6: &'a str,
+    /// Code system of `hs_code` (`CN8`, `H6`, `HTS10`, ...).
+    pub classification: &'a str,
     /// Taxonomy group.
     pub product_group: Option<&'a str>,
     /// Element symbol.
@@ -46,15 +48,19 @@ pub struct TradeFlowRow<'a> {
     /// Kilograms, when a weight is known.
     pub quantity_kg: Option<f64>,
     /// Quantity in the first reported unit.
-    pub quantity_native: f64,
+    pub quantity_native: Option<f64>,
     /// First reported unit.
-    pub unit_native: &'a str,
+    pub unit_native: Option<&'a str>,
     /// Value in the reported currency.
-    pub value_native: f64,
+    pub value_native: Option<f64>,
     /// ISO 4217 of the reported currency.
     pub currency: &'a str,
     /// Value in US dollars, when an exchange rate is known.
     pub value_usd: Option<f64>,
+    /// CIF value in US dollars, where reported beside the headline value.
+    pub value_cif_usd: Option<f64>,
+    /// FOB value in US dollars, where reported beside the headline value.
+    pub value_fob_usd: Option<f64>,
     /// Raw file, relative to the raw folder.
     pub source_file: &'a str,
     /// 1-based line in that file.
@@ -76,6 +82,7 @@ pub struct TradeFlowRows {
     month: Int32Builder,
     hs_code: StringBuilder,
     hs6: StringBuilder,
+    classification: StringBuilder,
     product_group: StringBuilder,
     element: StringBuilder,
     customs_regime: StringBuilder,
@@ -85,6 +92,8 @@ pub struct TradeFlowRows {
     value_native: Float64Builder,
     currency: StringBuilder,
     value_usd: Float64Builder,
+    value_cif_usd: Float64Builder,
+    value_fob_usd: Float64Builder,
     source_file: StringBuilder,
     source_line: Int64Builder,
     len: usize,
@@ -107,6 +116,7 @@ impl TradeFlowRows {
             month: Int32Builder::with_capacity(capacity),
             hs_code: s(),
             hs6: s(),
+            classification: s(),
             product_group: s(),
             element: s(),
             customs_regime: s(),
@@ -116,6 +126,8 @@ impl TradeFlowRows {
             value_native: Float64Builder::with_capacity(capacity),
             currency: s(),
             value_usd: Float64Builder::with_capacity(capacity),
+            value_cif_usd: Float64Builder::with_capacity(capacity),
+            value_fob_usd: Float64Builder::with_capacity(capacity),
             source_file: s(),
             source_line: Int64Builder::with_capacity(capacity),
             len: 0,
@@ -146,15 +158,18 @@ impl TradeFlowRows {
         self.month.append_value(r.month as i32);
         self.hs_code.append_value(r.hs_code);
         self.hs6.append_value(r.hs6);
+        self.classification.append_value(r.classification);
         self.product_group.append_option(r.product_group);
         self.element.append_option(r.element);
         self.customs_regime.append_option(r.customs_regime);
         self.quantity_kg.append_option(r.quantity_kg);
-        self.quantity_native.append_value(r.quantity_native);
-        self.unit_native.append_value(r.unit_native);
-        self.value_native.append_value(r.value_native);
+        self.quantity_native.append_option(r.quantity_native);
+        self.unit_native.append_option(r.unit_native);
+        self.value_native.append_option(r.value_native);
         self.currency.append_value(r.currency);
         self.value_usd.append_option(r.value_usd);
+        self.value_cif_usd.append_option(r.value_cif_usd);
+        self.value_fob_usd.append_option(r.value_fob_usd);
         self.source_file.append_value(r.source_file);
         self.source_line.append_value(r.source_line as i64);
         self.len += 1;
@@ -176,6 +191,7 @@ impl TradeFlowRows {
             Arc::new(self.month.finish()),
             Arc::new(self.hs_code.finish()),
             Arc::new(self.hs6.finish()),
+            Arc::new(self.classification.finish()),
             Arc::new(self.product_group.finish()),
             Arc::new(self.element.finish()),
             Arc::new(self.customs_regime.finish()),
@@ -185,6 +201,8 @@ impl TradeFlowRows {
             Arc::new(self.value_native.finish()),
             Arc::new(self.currency.finish()),
             Arc::new(self.value_usd.finish()),
+            Arc::new(self.value_cif_usd.finish()),
+            Arc::new(self.value_fob_usd.finish()),
             Arc::new(self.source_file.finish()),
             Arc::new(self.source_line.finish()),
         ];

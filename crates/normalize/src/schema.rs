@@ -26,19 +26,27 @@ pub static TRADE_FLOWS: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("month", DataType::Int32, false),
         utf8("hs_code", false),
         utf8("hs6", false),
+        utf8("classification", false),
         utf8("product_group", true),
         utf8("element", true),
         utf8("customs_regime", true),
         Field::new("quantity_kg", DataType::Float64, true),
-        Field::new("quantity_native", DataType::Float64, false),
-        utf8("unit_native", false),
-        Field::new("value_native", DataType::Float64, false),
+        Field::new("quantity_native", DataType::Float64, true),
+        utf8("unit_native", true),
+        Field::new("value_native", DataType::Float64, true),
         utf8("currency", false),
         Field::new("value_usd", DataType::Float64, true),
+        Field::new("value_cif_usd", DataType::Float64, true),
+        Field::new("value_fob_usd", DataType::Float64, true),
         utf8("source_file", false),
         Field::new("source_line", DataType::Int64, false),
     ]))
 });
+
+/// `trade_flows_annual`: annual figures (Comtrade `refMonth` 52), kept apart so that no sum
+/// over months counts a year twice. Same columns as `trade_flows`; `month` is 0 and
+/// `period` the first day of the year. Not partitioned.
+pub static TRADE_FLOWS_ANNUAL: LazyLock<SchemaRef> = LazyLock::new(|| TRADE_FLOWS.clone());
 
 /// Names of the partition columns of `trade_flows`, outermost first.
 pub const TRADE_FLOWS_PARTITIONS: [&str; 2] = ["year", "month"];
@@ -70,5 +78,30 @@ pub static INGEST_LOG: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("rows_rejected", DataType::Int64, false),
         Field::new("first_period", DataType::Date32, true),
         Field::new("last_period", DataType::Date32, true),
+    ]))
+});
+
+/// `headline_series`: published headline figures that have no tariff line (China's
+/// monthly table of major commodities), one row per series and period.
+pub static HEADLINE_SERIES: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        utf8("source", false),
+        utf8("reporter", false),
+        utf8("flow", false),
+        utf8("series", false),
+        utf8("series_en", true),
+        Field::new("period", DataType::Date32, false),
+        Field::new("months", DataType::Int32, false),
+        Field::new("quantity", DataType::Float64, true),
+        utf8("unit", false),
+        Field::new("value_usd", DataType::Float64, true),
+        utf8("quantity_method", false),
+        Field::new("quantity_ytd", DataType::Float64, true),
+        Field::new("quantity_from_ytd", DataType::Float64, true),
+        Field::new("revised", DataType::Boolean, false),
+        utf8("note", true),
+        utf8("release", false),
+        utf8("release_title", false),
+        Field::new("source_line", DataType::Int64, false),
     ]))
 });

@@ -7,7 +7,7 @@ pub fn kg_factor(unit: &str) -> Option<f64> {
     let u = unit.trim();
     let lower = u.to_ascii_lowercase();
     match (u, lower.as_str()) {
-        ("千克" | "公斤", _) | (_, "kilogram" | "kilograms" | "kg") => Some(1.0),
+        ("千克" | "公斤", _) | (_, "kilogram" | "kilograms" | "kg" | "kgm") => Some(1.0),
         ("克", _) | (_, "gram" | "grams" | "g") => Some(0.001),
         ("吨" | "公吨", _) | (_, "ton" | "tons" | "tonne" | "tonnes" | "metric ton" | "t") => {
             Some(1000.0)

@@ -10,14 +10,22 @@ use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_P
 use crate::error::WarehouseError;
 
 /// Every table of a snapshot, with what it holds (shown by `rareflow-query tables`).
-pub const TABLES: [(&str, &str); 7] = [
+pub const TABLES: [(&str, &str); 11] = [
     (
         "trade_flows",
-        "one row per reported figure: reporter, flow, partner, month, tariff line, kg, value",
+        "one row per reported figure: reporter, flow, partner, month, line, kg, value",
+    ),
+    (
+        "trade_flows_annual",
+        "annual figures (Comtrade refMonth 52), apart so no sum counts a year twice",
+    ),
+    (
+        "headline_series",
+        "China's headline table by month (Jan-Feb one period), with revisions",
     ),
     (
         "rejects",
-        "every row read that was not loaded, with file, line, reason and the raw record",
+        "every row read that was not loaded: file, line, reason, raw record",
     ),
     (
         "ingest_log",
@@ -29,7 +37,7 @@ pub const TABLES: [(&str, &str); 7] = [
     ),
     (
         "products",
-        "tariff lines with the rare-earth taxonomy (product_group, element)",
+        "China tariff lines with the rare-earth taxonomy (product_group, element)",
     ),
     (
         "fx_rates",
@@ -38,6 +46,14 @@ pub const TABLES: [(&str, &str); 7] = [
     (
         "policy_events",
         "China's rare-earth export-control timeline",
+    ),
+    (
+        "partner_codes",
+        "UN M49 and US Census Schedule C partner codes with ISO3 and kind",
+    ),
+    (
+        "hs_concordance",
+        "US HTS10 lines and HS vintages mapped to HS6 and the taxonomy",
     ),
 ];
 

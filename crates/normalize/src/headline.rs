@@ -1,0 +1,196 @@
+//! China's headline tables to `headline_series`: monthly figures from the month columns,
+//! or by differencing consecutive year-to-date totals where a month is missing. The
+//! January-February release stays one two-month period (`months` = 2), never February alone.
+//! Where a month column and the difference of year-to-date totals disagree beyond rounding
+//! (a revision), both are kept and the row says so.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringBuilder,
+};
+use arrow::error::ArrowError;
+use rareflow_ingest::Currency;
+use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow};
+
+use crate::period::month_start;
+use crate::reference::Reference;
+use crate::schema::HEADLINE_SERIES;
+
+/// Source name of the headline tables.
+pub const SOURCE: &str = "gacc-headline";
+
+/// Figures are published to one decimal: two rounded year-to-date totals and a rounded
+/// month differ by up to 0.15 without any revision.
+const ROUNDING: f64 = 0.15;
+
+/// One release file and its rows.
+#[derive(Debug, Clone)]
+pub struct HeadlineInput {
+    /// File, relative to the raw folder.
+    pub file: String,
+    /// What the title and unit lines say.
+    pub release: HeadlineRelease,
+    /// Commodity rows.
+    pub rows: Vec<HeadlineRow>,
+}
+
+fn flow_of(title: &str) -> &'static str {
+    if title.contains("进口") {
+        "import"
+    } else {
+        "export"
+    }
+}
+
+/// English names of the commodities analysts follow.
+fn series_en(series: &str) -> Option<&'static str> {
+    Some(match series {
+        "稀土" => "rare earths",
+        "稀土永磁" => "rare-earth permanent magnets",
+        "钢材" => "steel products",
+        "未锻轧铝及铝材" => "unwrought aluminium and aluminium products",
+        "集成电路" => "integrated circuits",
+        "汽车" | "汽车（包括底盘）" => "motor vehicles",
+        _ => return None,
+    })
+}
+
+/// Published unit to (normalized unit, factor).
+fn normalize_unit(unit: &str) -> (&str, f64) {
+    match unit.trim() {
+        "吨" | "公吨" => ("tonnes", 1.0),
+        "万吨" => ("tonnes", 1e4),
+        "千克" => ("tonnes", 1e-3),
+        other => (other, 1.0),
+    }
+}
+
+/// (flow, series, year, last month of the release).
+type YtdKey<'a> = (&'a str, &'a str, i32, u32);
+
+/// Builds `headline_series` from every headline release.
+pub fn headline_series(
+    reference: &Reference,
+    inputs: &[HeadlineInput],
+) -> Result<RecordBatch, ArrowError> {
+    // Year-to-date totals by (flow, series, year, last month): the base for differencing.
+    let mut ytd: BTreeMap<YtdKey, (Option<f64>, Option<f64>)> = BTreeMap::new();
+    for input in inputs {
+        let r = &input.release;
+        for row in &input.rows {
+            ytd.insert(
+                (flow_of(&r.title), row.series.as_str(), r.year, r.last_month),
+                (row.ytd_quantity, row.ytd_value),
+            );
+        }
+    }
+    let n: usize = inputs.iter().map(|i| i.rows.len()).sum();
+    let s = || StringBuilder::with_capacity(n, n * 8);
+    let (mut source, mut reporter, mut flow_b, mut series, mut series_en_b) =
+        (s(), s(), s(), s(), s());
+    let mut period = Date32Builder::with_capacity(n);
+    let mut months = Int32Builder::with_capacity(n);
+    let mut quantity = Float64Builder::with_capacity(n);
+    let mut unit_b = s();
+    let mut value_usd = Float64Builder::with_capacity(n);
+    let mut method = s();
+    let mut quantity_ytd = Float64Builder::with_capacity(n);
+    let mut quantity_from_ytd = Float64Builder::with_capacity(n);
+    let mut revised = BooleanBuilder::with_capacity(n);
+    let mut note = s();
+    let (mut release, mut title) = (s(), s());
+    let mut line = Int64Builder::with_capacity(n);
+
+    for input in inputs {
+        let r = &input.release;
+        let flow = flow_of(&r.title);
+        let rate = match r.currency {
+            Currency::Usd => Some(1.0),
+            Currency::Cny => reference.cny_per_usd(r.year, r.last_month),
+        };
+        for row in &input.rows {
+            let previous = (r.first_month > 1)
+                .then(|| ytd.get(&(flow, row.series.as_str(), r.year, r.first_month - 1)))
+                .flatten();
+            let from_ytd = |now: Option<f64>, before: Option<f64>| -> Option<f64> {
+                if r.first_month == 1 {
+                    now
+                } else {
+                    Some(now? - before?)
+                }
+            };
+            let q_from_ytd = from_ytd(row.ytd_quantity, previous.and_then(|p| p.0));
+            let v_from_ytd = from_ytd(row.ytd_value, previous.and_then(|p| p.1));
+            let (q, how) = match (row.month_quantity, q_from_ytd) {
+                (Some(m), _) => (Some(m), "month_column"),
+                (None, Some(d)) if r.first_month == 1 => (Some(d), "year_to_date"),
+                (None, Some(d)) => (Some(d), "ytd_difference"),
+                (None, None) => (None, "missing"),
+            };
+            let v = row.month_value.or(v_from_ytd);
+            let is_revision = matches!((row.month_quantity, q_from_ytd), (Some(m), Some(d)) if (m - d).abs() > ROUNDING);
+            let (unit, factor) = normalize_unit(&row.unit);
+            let round1 = |x: f64| (x * 10.0).round() / 10.0;
+
+            source.append_value(SOURCE);
+            reporter.append_value("CHN");
+            flow_b.append_value(flow);
+            series.append_value(&row.series);
+            series_en_b.append_option(series_en(&row.series));
+            period.append_value(month_start(r.year, r.first_month));
+            months.append_value((r.last_month - r.first_month + 1) as i32);
+            quantity.append_option(q.map(|x| round1(x * factor)));
+            unit_b.append_value(unit);
+            value_usd.append_option(
+                v.zip(rate)
+                    .map(|(v, rate)| (v * r.value_scale / rate).round()),
+            );
+            method.append_value(how);
+            quantity_ytd.append_option(row.ytd_quantity.map(|x| round1(x * factor)));
+            quantity_from_ytd.append_option(q_from_ytd.map(|x| round1(x * factor)));
+            revised.append_value(is_revision);
+            note.append_option(match (how, is_revision) {
+                (_, true) => Some(format!(
+                    "revision: month column {} but year-to-date totals differ by {:.1}; the month column is kept as quantity",
+                    row.month_quantity.unwrap_or_default(),
+                    q_from_ytd.unwrap_or_default()
+                )),
+                ("ytd_difference", _) => Some("month column empty: year-to-date total minus the previous release's".to_owned()),
+                ("year_to_date", _) if r.last_month > r.first_month => {
+                    Some(format!("January-{} published together: one {}-month period", r.last_month, r.last_month - r.first_month + 1))
+                }
+                ("missing", _) => Some("no month figure and no previous release to difference".to_owned()),
+                _ => None,
+            });
+            release.append_value(&input.file);
+            title.append_value(&r.title);
+            line.append_value(row.line as i64);
+        }
+    }
+    RecordBatch::try_new(
+        HEADLINE_SERIES.clone(),
+        vec![
+            Arc::new(source.finish()),
+            Arc::new(reporter.finish()),
+            Arc::new(flow_b.finish()),
+            Arc::new(series.finish()),
+            Arc::new(series_en_b.finish()),
+            Arc::new(period.finish()),
+            Arc::new(months.finish()),
+            Arc::new(quantity.finish()),
+            Arc::new(unit_b.finish()),
+            Arc::new(value_usd.finish()),
+            Arc::new(method.finish()),
+            Arc::new(quantity_ytd.finish()),
+            Arc::new(quantity_from_ytd.finish()),
+            Arc::new(revised.finish()),
+            Arc::new(note.finish()),
+            Arc::new(release.finish()),
+            Arc::new(title.finish()),
+            Arc::new(line.finish()),
+        ],
+    )
+}

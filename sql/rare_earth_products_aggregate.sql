@@ -1,0 +1,21 @@
+-- description: "Rare earths and related products including magnets": China's exports by month of the product groups listed in the query (edit the list to change the definition), tonnes, with MoM.
+-- param: from month = 2024-01 : first month (YYYY-MM)
+-- param: to month = 2026-12 : last month (YYYY-MM)
+WITH definition(product_group) AS (
+    -- The aggregate, visible and changeable: add or drop groups here.
+    VALUES ('metal'), ('oxide'), ('compound'), ('alloy'), ('magnet')
+),
+monthly AS (
+    SELECT t.period, SUM(t.quantity_kg) AS kg
+    FROM trade_flows t
+    JOIN definition d ON d.product_group = t.product_group
+    WHERE t.source = 'gacc' AND t.flow = 'export'
+    GROUP BY t.period
+)
+SELECT cur.period,
+       round(cur.kg / 1000, 1)                  AS tonnes,
+       round(100 * (cur.kg / prev.kg - 1), 1)   AS mom_pct
+FROM monthly cur
+LEFT JOIN monthly prev ON prev.period = cur.period - INTERVAL '1 month'
+WHERE cur.period BETWEEN $from AND $to
+ORDER BY cur.period
