@@ -39,6 +39,13 @@ enum Command {
         /// Do not draw a progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Re-read every raw file instead of reusing unchanged ones from the last snapshot.
+        #[arg(long)]
+        full: bool,
+        /// Record new releases as loaded at this date (YYYY-MM-DD, UTC), for backfilling
+        /// history; default now.
+        #[arg(long, value_parser = parse_day)]
+        loaded_at: Option<i64>,
     },
 }
 
@@ -74,6 +81,8 @@ fn main() -> ExitCode {
         wait: false,
         threads: None,
         quiet: false,
+        full: false,
+        loaded_at: None,
     });
     match command {
         Command::Run {
@@ -82,9 +91,13 @@ fn main() -> ExitCode {
             wait,
             threads,
             quiet,
+            full,
+            loaded_at,
         } => {
             let mut options = RunOptions::new(raw, warehouse);
             options.wait = wait;
+            options.full = full;
+            options.loaded_at = loaded_at;
             if let Some(t) = threads {
                 options.threads = t.max(1);
             }
@@ -113,7 +126,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// `YYYY-MM-DD` to UTC microseconds at midnight.
+fn parse_day(text: &str) -> Result<i64, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let parsed = match parts[..] {
+        [y, m, d] => y
+            .parse::<i32>()
+            .ok()
+            .zip(m.parse::<u32>().ok())
+            .zip(d.parse::<u32>().ok()),
+        _ => None,
+    };
+    match parsed {
+        Some(((y, m), d)) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
+            Ok(i64::from(rareflow_normalize::period::days_from_civil(y, m, d)) * 86_400_000_000)
+        }
+        _ => Err(format!("expected a date YYYY-MM-DD, got {text:?}")),
+    }
+}
+
 fn print_summary(summary: &RunSummary) {
+    if !summary.published {
+        println!(
+            "nothing changed: {} files as in {}; the warehouse was not rewritten ({:.2}s)",
+            summary.files.len(),
+            summary.snapshot.display(),
+            summary.elapsed.as_secs_f64()
+        );
+        return;
+    }
     let width = summary
         .files
         .iter()
@@ -126,8 +167,13 @@ fn print_summary(summary: &RunSummary) {
         "file", "read", "loaded", "rejected"
     );
     for f in &summary.files {
+        let note = if f.unchanged {
+            "  (unchanged, reused)"
+        } else {
+            ""
+        };
         println!(
-            "{:width$}  {:>10}  {:>10}  {:>10}",
+            "{:width$}  {:>10}  {:>10}  {:>10}{note}",
             f.file, f.rows_read, f.rows_loaded, f.rows_rejected
         );
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use rareflow_query::params::{bind, parse_assignment};
 use rareflow_query::print::write_stream;
-use rareflow_query::{OutputFormat, QueryError, QuerySession, SavedQuery};
+use rareflow_query::{AsOf, OutputFormat, QueryError, QuerySession, SavedQuery};
 
 /// Answers questions about the rare-earth trade from the rareflow warehouse, read-only.
 #[derive(Debug, Parser)]
@@ -21,6 +21,10 @@ struct Cli {
         default_value = "warehouse"
     )]
     warehouse: PathBuf,
+    /// Show the figures as they stood: `YYYY-MM-DD` (what was loaded by the end of that day)
+    /// or a release number (see `ingest_log.release_seq`). Default: the latest figures.
+    #[arg(long, global = true, value_parser = AsOf::parse)]
+    as_of: Option<AsOf>,
     /// Folder of saved queries.
     #[arg(long, global = true, env = "RAREFLOW_SQL_DIR", default_value = "sql")]
     sql_dir: PathBuf,
@@ -83,6 +87,7 @@ async fn main() -> ExitCode {
 }
 
 async fn execute(cli: Cli) -> Result<(), QueryError> {
+    let as_of = cli.as_of.unwrap_or(AsOf::Latest);
     match cli.command {
         Command::List => {
             let queries = SavedQuery::list(&cli.sql_dir)?;
@@ -118,7 +123,7 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
         Command::Run { query, output } => {
             let saved = SavedQuery::resolve(&query, &cli.sql_dir)?;
             let params = bind(&saved.params, &output.params)?;
-            let session = QuerySession::open(&cli.warehouse).await?;
+            let session = QuerySession::open_as_of(&cli.warehouse, as_of).await?;
             let origin = saved.path.display().to_string();
             let stream = session.stream(&origin, &saved.sql, params).await?;
             emit(stream, &output).await
@@ -135,7 +140,7 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
                 })
                 .collect();
             let params = bind(&specs, &output.params)?;
-            let session = QuerySession::open(&cli.warehouse).await?;
+            let session = QuerySession::open_as_of(&cli.warehouse, as_of).await?;
             let stream = session.stream("<command line>", &statement, params).await?;
             emit(stream, &output).await
         }

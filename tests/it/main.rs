@@ -2,8 +2,10 @@
 //! DataFusion-sized link happens once.
 
 mod cli;
+mod corpus;
 mod gacc_real;
 mod publish;
 mod quirks;
+mod runs;
 mod slt;
 mod support;

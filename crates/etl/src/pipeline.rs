@@ -5,13 +5,15 @@
 //! lines, workers parse and normalize chunks in parallel, and the writer puts the batches
 //! back in file order (so a run is reproducible) and encodes Parquet.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Date32Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::array::{
+    ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use arrow::error::ArrowError;
 use rareflow_ingest::census::read_census;
 use rareflow_ingest::comtrade::read_comtrade;
@@ -19,12 +21,20 @@ use rareflow_ingest::headline::read_headline;
 use rareflow_ingest::text::sha256_file;
 use rareflow_ingest::{Chunk, GaccFile, IngestError, Language};
 use rareflow_normalize::headline::{HeadlineInput, SOURCE as HEADLINE_SOURCE, headline_series};
-use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL};
+use rareflow_normalize::schema::{
+    INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL, TRADE_FLOWS_KEY,
+};
 use rareflow_normalize::sources::{CensusNormalizer, ComtradeNormalizer, Output};
 use rareflow_normalize::{
-    FileContext, NormalizedChunk, Reference, ReferenceError, RejectRows, normalize_gacc_chunk,
+    FileContext, NormalizedChunk, Reference, ReferenceError, RejectRows, Release,
+    normalize_gacc_chunk,
 };
-use rareflow_warehouse::{PartitionedWriter, TableWriter, Warehouse, WarehouseError};
+use rareflow_warehouse::merge::{
+    keep_files, link_dir, list_partitions, partition_dir, read_dir_batches, releases, supersede,
+};
+use rareflow_warehouse::{
+    ManifestEntry, PartitionedWriter, TableWriter, Warehouse, WarehouseError, read_manifest,
+};
 
 use crate::discover::{RawFile, SourceKind, discover};
 
@@ -41,6 +51,11 @@ pub struct RunOptions {
     pub threads: usize,
     /// Bytes per chunk of input.
     pub chunk_bytes: usize,
+    /// Re-read every raw file instead of reusing the previous snapshot for unchanged ones.
+    pub full: bool,
+    /// Load time recorded for new releases (UTC microseconds); default now. For backfills
+    /// and tests of as-of queries.
+    pub loaded_at: Option<i64>,
 }
 
 impl RunOptions {
@@ -51,7 +66,12 @@ impl RunOptions {
             warehouse: warehouse.into(),
             wait: false,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            chunk_bytes: rareflow_ingest::text::DEFAULT_CHUNK_BYTES,
+            chunk_bytes: std::env::var("RAREFLOW_CHUNK_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(rareflow_ingest::text::DEFAULT_CHUNK_BYTES),
+            full: false,
+            loaded_at: None,
         }
     }
 }
@@ -109,6 +129,8 @@ pub struct FileSummary {
     pub bytes: u64,
     /// SHA-256 of the file.
     pub sha256: String,
+    /// Unchanged since the previous snapshot: not read again.
+    pub unchanged: bool,
 }
 
 /// What a run did.
@@ -120,6 +142,8 @@ pub struct RunSummary {
     pub snapshot: PathBuf,
     /// Wall time.
     pub elapsed: Duration,
+    /// False when nothing had changed and no snapshot was written.
+    pub published: bool,
 }
 
 impl RunSummary {
@@ -148,7 +172,9 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-/// Runs a full batch: every raw file into a new snapshot, published at the end.
+/// Runs a batch: loads new and changed raw files into a new snapshot, reuses what the
+/// previous snapshot holds for unchanged files, settles revisions, and publishes atomically.
+/// With nothing new (and no `full`), nothing is written and the current snapshot stays.
 pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, EtlError> {
     let started = Instant::now();
     let reference = Reference::bundled()?;
@@ -158,11 +184,40 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
         path: options.raw.clone(),
         source,
     })?;
-    progress.start(files.iter().map(|f| f.bytes).sum());
-    let staging = warehouse.begin(&lock)?;
+    let previous = warehouse.current().ok();
+    let manifest = match &previous {
+        Some(dir) => read_manifest(dir)?,
+        None => None,
+    };
+    let incremental = !options.full && manifest.is_some();
+    let plan = plan_files(&files, manifest.as_deref().unwrap_or_default(), options)?;
 
+    if incremental && plan.removed.is_empty() && plan.files.iter().all(|f| f.unchanged.is_some()) {
+        if let Some(snapshot) = previous {
+            return Ok(RunSummary {
+                files: plan
+                    .files
+                    .iter()
+                    .map(PlannedFile::unchanged_summary)
+                    .collect(),
+                snapshot,
+                elapsed: started.elapsed(),
+                published: false,
+            });
+        }
+    }
+
+    progress.start(
+        plan.files
+            .iter()
+            .filter(|f| f.unchanged.is_none())
+            .map(|f| f.raw.bytes)
+            .sum(),
+    );
+    let staging = warehouse.begin(&lock)?;
+    let incoming_dir = staging.dir().join(".incoming");
     let mut sinks = Sinks {
-        flows: PartitionedWriter::new(&staging.table_dir("trade_flows"), &TRADE_FLOWS)?,
+        flows: PartitionedWriter::new(&incoming_dir, &TRADE_FLOWS)?,
         annual: TableWriter::create(
             &staging.table_dir("trade_flows_annual"),
             TRADE_FLOWS_ANNUAL.clone(),
@@ -171,25 +226,42 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
         log: IngestLog::default(),
         headline: Vec::new(),
     };
-    let mut summaries = Vec::with_capacity(files.len());
-    for file in &files {
+    let mut dirty: BTreeSet<(i32, i32)> = BTreeSet::new();
+    let mut kept: HashSet<String> = HashSet::new();
+    let mut summaries = Vec::with_capacity(plan.files.len());
+    for planned in &plan.files {
+        let file = &planned.raw;
         progress.file(&file.relative);
+        if let (Some(entry), true) = (&planned.unchanged, incremental) {
+            sinks.log.carry(&entry.row)?;
+            if file.kind == SourceKind::GaccHeadline {
+                // Headline releases are only meaningful together: always re-read (they are tiny).
+                reread_headline(file, &mut sinks)?;
+            } else {
+                kept.insert(file.relative.clone());
+            }
+            summaries.push(planned.unchanged_summary());
+            continue;
+        }
+        let release = planned.release;
         let summary = match file.kind {
             SourceKind::Gacc(flow) => {
                 let context = FileContext {
                     source_file: file.relative.clone(),
                     flow,
+                    release,
                 };
                 load_gacc_file(file, &context, &reference, options, &mut sinks, progress)?
             }
             SourceKind::Comtrade | SourceKind::Census => {
-                load_api_file(file, &reference, &mut sinks)?
+                load_api_file(file, &reference, release, &mut sinks)?
             }
-            SourceKind::GaccHeadline => load_headline_file(file, &mut sinks)?,
+            SourceKind::GaccHeadline => load_headline_file(file, release, &mut sinks)?,
         };
         if !matches!(file.kind, SourceKind::Gacc(_)) {
             progress.advance(file.bytes);
         }
+        dirty.extend(sinks.flows.take_touched());
         tracing::info!(
             file = %summary.file,
             read = summary.rows_read,
@@ -199,16 +271,42 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
         );
         summaries.push(summary);
     }
+    // Partitions that lost rows: files removed or replaced since the previous snapshot.
+    for entry in plan
+        .removed
+        .iter()
+        .chain(plan.files.iter().filter_map(|f| f.replaces.as_ref()))
+    {
+        dirty.extend(months_between(entry.first_period, entry.last_period));
+    }
     let Sinks {
         flows,
-        annual,
-        rejects,
+        mut annual,
+        mut rejects,
         log,
         headline,
     } = sinks;
     flows.finish()?;
+    if let (Some(prev), true) = (&previous, incremental) {
+        // Rows of unchanged files in the unpartitioned tables come over from the previous snapshot.
+        for batch in keep_files(read_dir_batches(&prev.join("rejects"))?, &kept)? {
+            rejects.write(&batch)?;
+        }
+        for batch in keep_files(read_dir_batches(&prev.join("trade_flows_annual"))?, &kept)? {
+            annual.write(&batch)?;
+        }
+    }
     annual.finish()?;
     rejects.finish()?;
+    let previous_for_merge = previous.as_deref().filter(|_| incremental);
+    settle_partitions(
+        previous_for_merge,
+        &incoming_dir,
+        staging.dir(),
+        &dirty,
+        &kept,
+    )?;
+    fail_point("before-reference-tables");
     TableWriter::write_table(
         &staging.table_dir("headline_series"),
         &headline_series(&reference, &headline)?,
@@ -218,20 +316,303 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
         TableWriter::write_table(&staging.table_dir(name), &batch)?;
     }
     fail_point("before-publish");
-    let snapshot = staging.publish()?;
+    let snapshot = staging.publish_with(|step| fail_point(step))?;
     progress.finish();
     Ok(RunSummary {
         files: summaries,
         snapshot,
         elapsed: started.elapsed(),
+        published: true,
     })
 }
 
-/// Test-only crash point: when `RAREFLOW_FAIL_AT` names this point, the process aborts
-/// here, as a kill would. Costs one environment lookup per call site per run.
+/// Every month from `first` to `last` (Date32 first days), as (year, month).
+fn months_between(first: Option<i32>, last: Option<i32>) -> Vec<(i32, i32)> {
+    let (Some(first), Some(last)) = (first, last) else {
+        return Vec::new();
+    };
+    let ym = |days: i32| {
+        let (y, m, _) = civil_from_days(days);
+        y * 12 + m as i32 - 1
+    };
+    (ym(first)..=ym(last))
+        .map(|i| (i.div_euclid(12), i.rem_euclid(12) + 1))
+        .collect()
+}
+
+/// (year, month, day) of a Date32.
+fn civil_from_days(days: i32) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i32::from(m <= 2), m, d)
+}
+
+/// Builds `trade_flows` and `trade_flows_superseded` in the staged snapshot, partition by
+/// partition: untouched partitions are hard-linked from the previous snapshot; touched ones
+/// get the previous rows of unchanged files plus the new rows, and where two releases report
+/// the same figure, the later one is current and the earlier moves to `trade_flows_superseded`.
+fn settle_partitions(
+    previous: Option<&Path>,
+    incoming: &Path,
+    staged: &Path,
+    dirty: &BTreeSet<(i32, i32)>,
+    kept: &HashSet<String>,
+) -> Result<(), EtlError> {
+    let (current_t, superseded_t) = ("trade_flows", "trade_flows_superseded");
+    for table in [current_t, superseded_t] {
+        let dir = staged.join(table);
+        std::fs::create_dir_all(&dir).map_err(|e| io_error("create folder", &dir, e))?;
+    }
+    let mut partitions = list_partitions(incoming)?;
+    if let Some(prev) = previous {
+        partitions.extend(list_partitions(&prev.join(current_t))?);
+        partitions.extend(list_partitions(&prev.join(superseded_t))?);
+    }
+    for p in partitions {
+        fail_point("settle-partition");
+        let (to_current, to_superseded) = (
+            partition_dir(&staged.join(current_t), p),
+            partition_dir(&staged.join(superseded_t), p),
+        );
+        if let (Some(prev), false) = (previous, dirty.contains(&p)) {
+            link_dir(&partition_dir(&prev.join(current_t), p), &to_current)?;
+            link_dir(&partition_dir(&prev.join(superseded_t), p), &to_superseded)?;
+            continue;
+        }
+        let mut batches = Vec::new();
+        if let Some(prev) = previous {
+            batches.extend(keep_files(
+                read_dir_batches(&partition_dir(&prev.join(current_t), p))?,
+                kept,
+            )?);
+            batches.extend(keep_files(
+                read_dir_batches(&partition_dir(&prev.join(superseded_t), p))?,
+                kept,
+            )?);
+        }
+        let new_dir = partition_dir(incoming, p);
+        if batches.is_empty() {
+            // The common case: only new rows. One release means nothing to settle: move the file.
+            let new_rows = read_releases_only(&new_dir)?;
+            if new_rows.len() <= 1 {
+                std::fs::create_dir_all(&to_current)
+                    .map_err(|e| io_error("create folder", &to_current, e))?;
+                for entry in
+                    std::fs::read_dir(&new_dir).map_err(|e| io_error("list", &new_dir, e))?
+                {
+                    let from = entry.map_err(|e| io_error("list", &new_dir, e))?.path();
+                    let to = to_current.join(from.file_name().unwrap_or_default());
+                    std::fs::rename(&from, &to).map_err(|e| io_error("move", &from, e))?;
+                }
+                continue;
+            }
+        }
+        batches.extend(read_dir_batches(&new_dir)?);
+        let (current, superseded) = supersede(&batches, &TRADE_FLOWS_KEY)?;
+        write_partition(&to_current, &current)?;
+        write_partition(&to_superseded, &superseded)?;
+    }
+    let _ = std::fs::remove_dir_all(incoming);
+    Ok(())
+}
+
+/// The releases present in a partition folder, read from the `release_seq` column only.
+fn read_releases_only(dir: &Path) -> Result<BTreeSet<i64>, EtlError> {
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io_error("list", dir, e))? {
+        let path = entry.map_err(|e| io_error("list", dir, e))?.path();
+        let file = std::fs::File::open(&path).map_err(|e| io_error("open", &path, e))?;
+        let perr = |source| WarehouseError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+        let idx = builder
+            .schema()
+            .index_of("release_seq")
+            .map_err(ArrowError::from)?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [idx]);
+        for batch in builder.with_projection(mask).build().map_err(perr)? {
+            out.extend(releases(&[batch?])?);
+        }
+    }
+    Ok(out)
+}
+
+fn write_partition(dir: &Path, batches: &[RecordBatch]) -> Result<(), EtlError> {
+    let Some(first) = batches.first() else {
+        return Ok(());
+    };
+    let mut w = TableWriter::create(dir, first.schema())?;
+    for b in batches {
+        w.write(b)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> EtlError {
+    EtlError::Warehouse(WarehouseError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// What a run will do with each raw file.
+struct Plan {
+    files: Vec<PlannedFile>,
+    /// Files of the previous snapshot that are gone from the raw folder.
+    removed: Vec<ManifestEntry>,
+}
+
+struct PlannedFile {
+    raw: RawFile,
+    /// Identity of the release (carried over when the content was seen before).
+    release: Release,
+    /// The previous snapshot's entry when the file is unchanged.
+    unchanged: Option<ManifestEntry>,
+    /// The previous entry at the same path when the content changed.
+    replaces: Option<ManifestEntry>,
+}
+
+impl PlannedFile {
+    fn unchanged_summary(&self) -> FileSummary {
+        let count = |name: &str| -> u64 {
+            self.unchanged
+                .as_ref()
+                .and_then(|e| e.row.column_by_name(name).cloned())
+                .and_then(|c| {
+                    c.as_any()
+                        .downcast_ref::<arrow::array::Int64Array>()
+                        .map(|a| a.value(0) as u64)
+                })
+                .unwrap_or(0)
+        };
+        FileSummary {
+            file: self.raw.relative.clone(),
+            rows_read: count("rows_read"),
+            rows_loaded: count("rows_loaded"),
+            rows_rejected: count("rows_rejected"),
+            bytes: self.raw.bytes,
+            sha256: self
+                .unchanged
+                .as_ref()
+                .map(|e| e.sha256.clone())
+                .unwrap_or_default(),
+            unchanged: true,
+        }
+    }
+}
+
+fn modified_ns(path: &Path) -> i64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Matches raw files against the previous manifest: same path, size and modification time
+/// (or, failing that, same content hash) is unchanged; anything else is a new release,
+/// numbered after every release seen before.
+fn plan_files(
+    files: &[RawFile],
+    manifest: &[ManifestEntry],
+    options: &RunOptions,
+) -> Result<Plan, EtlError> {
+    let now = options.loaded_at.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64)
+    });
+    let by_path: HashMap<&str, &ManifestEntry> =
+        manifest.iter().map(|e| (e.file.as_str(), e)).collect();
+    let mut next_seq = manifest.iter().map(|e| e.release_seq).max().unwrap_or(0) + 1;
+    let mut planned = Vec::with_capacity(files.len());
+    for raw in files {
+        let previous = by_path.get(raw.relative.as_str()).copied();
+        let modified = modified_ns(&raw.path);
+        let same_stat =
+            previous.is_some_and(|e| e.bytes == raw.bytes as i64 && e.modified_ns == modified);
+        let unchanged = match previous {
+            Some(e) if same_stat => Some(e.clone()),
+            Some(e) if e.bytes == raw.bytes as i64 && sha256_file(&raw.path)? == e.sha256 => {
+                Some(e.clone())
+            }
+            _ => None,
+        };
+        let release = match &unchanged {
+            Some(e) => Release {
+                seq: e.release_seq,
+                loaded_at: e.loaded_at,
+            },
+            None => {
+                let seq = next_seq;
+                next_seq += 1;
+                Release {
+                    seq,
+                    loaded_at: now,
+                }
+            }
+        };
+        planned.push(PlannedFile {
+            raw: raw.clone(),
+            release,
+            replaces: previous.filter(|_| unchanged.is_none()).cloned(),
+            unchanged,
+        });
+    }
+    let present: HashSet<&str> = files.iter().map(|f| f.relative.as_str()).collect();
+    let removed = manifest
+        .iter()
+        .filter(|e| !present.contains(e.file.as_str()))
+        .cloned()
+        .collect();
+    Ok(Plan {
+        files: planned,
+        removed,
+    })
+}
+
+/// Test-only crash points: `RAREFLOW_FAIL_AT=NAME` aborts the process at the first call
+/// of that point, `NAME:N` at the N-th, as a kill at that moment would. The kill tests use
+/// them to stop a run at many places; unset, each call costs one cached lookup.
 fn fail_point(name: &str) {
-    if std::env::var("RAREFLOW_FAIL_AT").is_ok_and(|v| v == name) {
-        std::process::abort();
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static TARGET: OnceLock<Option<(String, u64)>> = OnceLock::new();
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let target = TARGET.get_or_init(|| {
+        let spec = std::env::var("RAREFLOW_FAIL_AT").ok()?;
+        match spec.split_once(':') {
+            Some((n, count)) => Some((n.to_owned(), count.parse().ok()?)),
+            None => Some((spec, 1)),
+        }
+    });
+    if let Some((point, nth)) = target {
+        if point == name && CALLS.fetch_add(1, Ordering::SeqCst) + 1 == *nth {
+            std::process::abort();
+        }
+    }
+    // `RAREFLOW_PAUSE_AT=NAME:MS` holds the run there, for tests of concurrent runs and readers.
+    static PAUSE: OnceLock<Option<(String, u64)>> = OnceLock::new();
+    let pause = PAUSE.get_or_init(|| {
+        let spec = std::env::var("RAREFLOW_PAUSE_AT").ok()?;
+        let (n, ms) = spec.split_once(':')?;
+        Some((n.to_owned(), ms.parse().ok()?))
+    });
+    if let Some((point, ms)) = pause.as_ref().filter(|(p, _)| p == name) {
+        tracing::debug!(point, ms, "pausing (RAREFLOW_PAUSE_AT)");
+        std::thread::sleep(Duration::from_millis(*ms));
     }
 }
 
@@ -266,9 +647,10 @@ const DRAIN_ROWS: usize = 64 * 1024;
 fn load_api_file(
     file: &RawFile,
     reference: &Reference,
+    release: Release,
     sinks: &mut Sinks,
 ) -> Result<FileSummary, EtlError> {
-    let mut out = Output::default();
+    let mut out = Output::new(release);
     let (mut loaded, mut rejected) = (0u64, 0u64);
     let mut write_error = None;
     let mut drain = |sinks: &mut Sinks, out: &mut Output, force: bool| {
@@ -304,24 +686,41 @@ fn load_api_file(
     if let Some(e) = write_error {
         return Err(e);
     }
+    let counts = Counts {
+        read: out.rows_read,
+        loaded,
+        rejected,
+    };
     finish_file(
         file,
         sinks,
-        out.rows_read,
-        loaded,
-        rejected,
+        counts,
+        release,
         None,
         encoding,
         layout,
         out.periods,
+        None,
     )
 }
 
-fn load_headline_file(file: &RawFile, sinks: &mut Sinks) -> Result<FileSummary, EtlError> {
+/// Re-reads an unchanged headline release (its rejects were not carried over).
+fn reread_headline(file: &RawFile, sinks: &mut Sinks) -> Result<(), EtlError> {
+    let log_len = sinks.log.len();
+    load_headline_file(file, Release::default(), sinks)?;
+    sinks.log.truncate(log_len);
+    Ok(())
+}
+
+fn load_headline_file(
+    file: &RawFile,
+    release: Release,
+    sinks: &mut Sinks,
+) -> Result<FileSummary, EtlError> {
     let mut rows = Vec::new();
     let mut rejects = RejectRows::default();
     let mut read = 0u64;
-    let release = read_headline(&file.path, &mut |r| {
+    let table = read_headline(&file.path, &mut |r| {
         read += 1;
         match r {
             Ok(row) => rows.push(row),
@@ -340,25 +739,39 @@ fn load_headline_file(file: &RawFile, sinks: &mut Sinks) -> Result<FileSummary, 
         sinks.rejects.write(&rejects.finish()?)?;
     }
     let loaded = rows.len() as u64;
-    let period = rareflow_normalize::period::month_start(release.year, release.first_month);
-    let last = rareflow_normalize::period::month_start(release.year, release.last_month);
-    let encoding = release.encoding;
+    let period = rareflow_normalize::period::month_start(table.year, table.first_month);
+    let last = rareflow_normalize::period::month_start(table.year, table.last_month);
+    let encoding = table.encoding;
     sinks.headline.push(HeadlineInput {
         file: file.relative.clone(),
-        release,
+        release: table,
         rows,
     });
-    finish_file(
-        file,
-        sinks,
+    let counts = Counts {
         read,
         loaded,
         rejected,
+    };
+    let periods = Some((period, last));
+    let layout = "gacc-headline-table";
+    finish_file(
+        file,
+        sinks,
+        counts,
+        release,
         Some("export"),
         encoding,
-        "gacc-headline-table",
-        Some((period, last)),
+        layout,
+        periods,
+        None,
     )
+}
+
+/// Rows of one file.
+struct Counts {
+    read: u64,
+    loaded: u64,
+    rejected: u64,
 }
 
 /// Checks the balance of a file, logs it in `ingest_log` and summarizes it.
@@ -366,13 +779,17 @@ fn load_headline_file(file: &RawFile, sinks: &mut Sinks) -> Result<FileSummary, 
 fn finish_file(
     file: &RawFile,
     sinks: &mut Sinks,
-    read: u64,
-    loaded: u64,
-    rejected: u64,
+    Counts {
+        read,
+        loaded,
+        rejected,
+    }: Counts,
+    release: Release,
     flow: Option<&str>,
     encoding: &str,
     layout: &str,
     periods: Option<(i32, i32)>,
+    sha256: Option<String>,
 ) -> Result<FileSummary, EtlError> {
     if read != loaded + rejected {
         return Err(EtlError::Unbalanced {
@@ -382,7 +799,10 @@ fn finish_file(
             rejected,
         });
     }
-    let sha256 = sha256_file(&file.path)?;
+    let sha256 = match sha256 {
+        Some(hash) => hash,
+        None => sha256_file(&file.path)?,
+    };
     sinks.log.push(LogRow {
         file: &file.relative,
         source: file.kind.source(),
@@ -395,7 +815,9 @@ fn finish_file(
         loaded,
         rejected,
         periods,
-    });
+        release,
+        modified_ns: modified_ns(&file.path),
+    })?;
     Ok(FileSummary {
         file: file.relative.clone(),
         rows_read: read,
@@ -403,6 +825,7 @@ fn finish_file(
         rows_rejected: rejected,
         bytes: file.bytes,
         sha256,
+        unchanged: false,
     })
 }
 
@@ -414,12 +837,7 @@ fn load_gacc_file(
     sinks: &mut Sinks,
     progress: &dyn Progress,
 ) -> Result<FileSummary, EtlError> {
-    let Sinks {
-        flows,
-        rejects,
-        log,
-        ..
-    } = sinks;
+    let Sinks { flows, rejects, .. } = &mut *sinks;
     let mut gacc = GaccFile::open_with_chunk_size(&file.path, options.chunk_bytes)?;
     let layout = gacc.layout().clone();
     let threads = options.threads.max(1);
@@ -491,38 +909,27 @@ fn load_gacc_file(
             }
         })?;
 
-    if read != loaded + rejected {
-        return Err(EtlError::Unbalanced {
-            file: file.relative.clone(),
-            read,
-            loaded,
-            rejected,
-        });
-    }
-    log.push(LogRow {
-        file: &file.relative,
-        source: "gacc",
-        flow: Some(context.flow.as_str()),
-        encoding,
-        layout: match layout.language {
-            Language::Chinese => "gacc-platform-zh",
-            Language::English => "gacc-platform-en",
-        },
-        sha256: &sha256,
-        bytes: file.bytes,
+    let layout = match layout.language {
+        Language::Chinese => "gacc-platform-zh",
+        Language::English => "gacc-platform-en",
+    };
+    let counts = Counts {
         read,
         loaded,
         rejected,
+    };
+    let flow = Some(context.flow.as_str());
+    finish_file(
+        file,
+        sinks,
+        counts,
+        context.release,
+        flow,
+        encoding,
+        layout,
         periods,
-    });
-    Ok(FileSummary {
-        file: file.relative.clone(),
-        rows_read: read,
-        rows_loaded: loaded,
-        rows_rejected: rejected,
-        bytes: file.bytes,
-        sha256,
-    })
+        Some(sha256),
+    )
 }
 
 struct LogRow<'a> {
@@ -537,57 +944,64 @@ struct LogRow<'a> {
     loaded: u64,
     rejected: u64,
     periods: Option<(i32, i32)>,
+    release: Release,
+    modified_ns: i64,
 }
 
+/// `ingest_log` rows: one per file, new ones built here, unchanged ones carried over.
 #[derive(Default)]
 struct IngestLog {
-    file: StringBuilder,
-    source: StringBuilder,
-    flow: StringBuilder,
-    encoding: StringBuilder,
-    layout: StringBuilder,
-    sha256: StringBuilder,
-    bytes: Int64Builder,
-    read: Int64Builder,
-    loaded: Int64Builder,
-    rejected: Int64Builder,
-    first: Date32Builder,
-    last: Date32Builder,
+    rows: Vec<RecordBatch>,
 }
 
 impl IngestLog {
-    fn push(&mut self, r: LogRow<'_>) {
-        self.file.append_value(r.file);
-        self.source.append_value(r.source);
-        self.flow.append_option(r.flow);
-        self.encoding.append_value(r.encoding);
-        self.layout.append_value(r.layout);
-        self.sha256.append_value(r.sha256);
-        self.bytes.append_value(r.bytes as i64);
-        self.read.append_value(r.read as i64);
-        self.loaded.append_value(r.loaded as i64);
-        self.rejected.append_value(r.rejected as i64);
-        self.first.append_option(r.periods.map(|p| p.0));
-        self.last.append_option(r.periods.map(|p| p.1));
+    fn len(&self) -> usize {
+        self.rows.len()
     }
 
-    fn finish(mut self) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
+    fn truncate(&mut self, len: usize) {
+        self.rows.truncate(len);
+    }
+
+    /// Carries a previous snapshot's row (read back from Parquet) over unchanged.
+    fn carry(&mut self, row: &RecordBatch) -> Result<(), ArrowError> {
+        self.rows.push(RecordBatch::try_new(
+            INGEST_LOG.clone(),
+            row.columns().to_vec(),
+        )?);
+        Ok(())
+    }
+
+    fn push(&mut self, r: LogRow<'_>) -> Result<(), ArrowError> {
+        let text = |v: &str| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
+        let int = |v: i64| -> ArrayRef { Arc::new(Int64Array::from(vec![v])) };
+        let date = |v: Option<i32>| -> ArrayRef { Arc::new(Date32Array::from(vec![v])) };
+        self.rows.push(RecordBatch::try_new(
             INGEST_LOG.clone(),
             vec![
-                Arc::new(self.file.finish()),
-                Arc::new(self.source.finish()),
-                Arc::new(self.flow.finish()),
-                Arc::new(self.encoding.finish()),
-                Arc::new(self.layout.finish()),
-                Arc::new(self.sha256.finish()),
-                Arc::new(self.bytes.finish()),
-                Arc::new(self.read.finish()),
-                Arc::new(self.loaded.finish()),
-                Arc::new(self.rejected.finish()),
-                Arc::new(self.first.finish()),
-                Arc::new(self.last.finish()),
+                text(r.file),
+                text(r.source),
+                Arc::new(StringArray::from(vec![r.flow])),
+                text(r.encoding),
+                text(r.layout),
+                text(r.sha256),
+                int(r.bytes as i64),
+                int(r.read as i64),
+                int(r.loaded as i64),
+                int(r.rejected as i64),
+                date(r.periods.map(|p| p.0)),
+                date(r.periods.map(|p| p.1)),
+                int(r.release.seq),
+                Arc::new(
+                    TimestampMicrosecondArray::from(vec![r.release.loaded_at]).with_timezone("UTC"),
+                ),
+                int(r.modified_ns),
             ],
-        )
+        )?);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<RecordBatch, ArrowError> {
+        arrow::compute::concat_batches(&INGEST_LOG, &self.rows)
     }
 }

@@ -364,38 +364,46 @@ pub fn parse_period(s: &str) -> Option<(i32, u32)> {
 }
 
 /// A number with optional thousands separators: `5,917,063,944`, `12.5`, `-3`.
-/// Separators must sit between digits; `NaN`, `inf` and exponents are refused.
+/// Separators must group the integer part by three (`1,2,3` is refused); `NaN`, `inf` and
+/// exponents are refused.
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    if body.is_empty() {
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if frac_part.is_some_and(|f| !digits(f)) {
         return None;
     }
-    let bytes = body.as_bytes();
+    let mut groups = int_part.split(',');
+    let first = groups.next()?;
+    let grouped = int_part.contains(',');
+    if !digits(first) || (grouped && first.len() > 3) {
+        return None;
+    }
     let mut buf = [0u8; 64];
     let mut len = 0;
-    let mut seen_dot = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {}
-            b',' if !seen_dot
-                && i > 0
-                && bytes[i - 1].is_ascii_digit()
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) =>
-            {
-                continue;
-            }
-            b'.' if !seen_dot => seen_dot = true,
-            _ => return None,
-        }
-        if len == buf.len() {
+    let mut push = |bytes: &[u8]| -> Option<()> {
+        let end = len + bytes.len();
+        buf.get_mut(len..end)?.copy_from_slice(bytes);
+        len = end;
+        Some(())
+    };
+    push(first.as_bytes())?;
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
             return None;
         }
-        buf[len] = b;
-        len += 1;
+        push(g.as_bytes())?;
+    }
+    if let Some(f) = frac_part {
+        push(b".")?;
+        push(f.as_bytes())?;
     }
     let text = std::str::from_utf8(&buf[..len]).ok()?;
     let v: f64 = text.parse().ok()?;
@@ -569,6 +577,10 @@ mod tests {
         assert_eq!(parse_number(" 12.5 "), Some(12.5));
         assert_eq!(parse_number("-3"), Some(-3.0));
         assert_eq!(parse_number("1,2a"), None);
+        assert_eq!(parse_number("1,2,3"), None);
+        assert_eq!(parse_number("1234,567"), None);
+        assert_eq!(parse_number("1.5.5"), None);
+        assert_eq!(parse_number("1,234.5"), Some(1234.5));
         assert_eq!(parse_number(",1"), None);
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("1e5"), None);

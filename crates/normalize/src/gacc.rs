@@ -7,7 +7,7 @@ use rareflow_ingest::{Chunk, Flow, GaccLayout, RowError};
 
 use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, TradeFlowRow, TradeFlowRows};
+use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows};
 use crate::units::kilograms;
 
 /// The source name of China Customs detail data.
@@ -20,6 +20,8 @@ pub struct FileContext {
     pub source_file: String,
     /// Flow, from the folder.
     pub flow: Flow,
+    /// The release the file is.
+    pub release: Release,
 }
 
 /// The rows of one chunk: loaded rows, rejects and counts.
@@ -44,7 +46,7 @@ pub fn normalize_gacc_chunk(
     layout: &GaccLayout,
     chunk: &Chunk,
 ) -> Result<NormalizedChunk, ArrowError> {
-    let mut flows = TradeFlowRows::with_capacity(chunk.text.len() / 120 + 16);
+    let mut flows = TradeFlowRows::with_capacity(chunk.text.len() / 120 + 16, file.release);
     let mut rejects = RejectRows::default();
     let mut spans = Vec::with_capacity(layout.width() + 2);
     let mut rows_read = 0u64;

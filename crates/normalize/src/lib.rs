@@ -23,4 +23,4 @@ pub mod units;
 
 pub use gacc::{FileContext, NormalizedChunk, normalize_gacc_chunk};
 pub use reference::{Reference, ReferenceError};
-pub use rows::{RejectRows, TradeFlowRows};
+pub use rows::{RejectRows, Release, TradeFlowRows};

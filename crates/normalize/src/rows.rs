@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::error::ArrowError;
 
@@ -67,9 +68,22 @@ pub struct TradeFlowRow<'a> {
     pub source_line: u64,
 }
 
+/// Which release rows come from: set per file, stored on every row so that revisions and
+/// as-of queries need no join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Release {
+    /// Order in which files were first loaded into this warehouse (1, 2, ...).
+    pub seq: i64,
+    /// When the file was first loaded, UTC microseconds since the epoch.
+    pub loaded_at: i64,
+}
+
 /// Builds a `trade_flows` batch.
 #[derive(Debug)]
 pub struct TradeFlowRows {
+    release: Release,
+    release_seq: Int64Builder,
+    loaded_at: TimestampMicrosecondBuilder,
     source: StringBuilder,
     reporter: StringBuilder,
     flow: StringBuilder,
@@ -100,10 +114,13 @@ pub struct TradeFlowRows {
 }
 
 impl TradeFlowRows {
-    /// An empty builder with room for `capacity` rows.
-    pub fn with_capacity(capacity: usize) -> Self {
+    /// An empty builder with room for `capacity` rows of one release.
+    pub fn with_capacity(capacity: usize, release: Release) -> Self {
         let s = || StringBuilder::with_capacity(capacity, capacity * 8);
         TradeFlowRows {
+            release,
+            release_seq: Int64Builder::with_capacity(capacity),
+            loaded_at: TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
             source: s(),
             reporter: s(),
             flow: s(),
@@ -172,6 +189,8 @@ impl TradeFlowRows {
         self.value_fob_usd.append_option(r.value_fob_usd);
         self.source_file.append_value(r.source_file);
         self.source_line.append_value(r.source_line as i64);
+        self.release_seq.append_value(self.release.seq);
+        self.loaded_at.append_value(self.release.loaded_at);
         self.len += 1;
     }
 
@@ -205,6 +224,8 @@ impl TradeFlowRows {
             Arc::new(self.value_fob_usd.finish()),
             Arc::new(self.source_file.finish()),
             Arc::new(self.source_line.finish()),
+            Arc::new(self.release_seq.finish()),
+            Arc::new(self.loaded_at.finish().with_timezone("UTC")),
         ];
         RecordBatch::try_new(TRADE_FLOWS.clone(), columns)
     }

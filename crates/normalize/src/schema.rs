@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 fn utf8(name: &str, nullable: bool) -> Field {
     Field::new(name, DataType::Utf8, nullable)
@@ -40,8 +40,28 @@ pub static TRADE_FLOWS: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("value_fob_usd", DataType::Float64, true),
         utf8("source_file", false),
         Field::new("source_line", DataType::Int64, false),
+        Field::new("release_seq", DataType::Int64, false),
+        Field::new("loaded_at", loaded_at_type(), false),
     ]))
 });
+
+/// Load times are UTC microseconds: Spark cannot read nanosecond timestamps.
+pub fn loaded_at_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// Columns that identify one reported figure: a later release with the same key supersedes
+/// an earlier one.
+pub const TRADE_FLOWS_KEY: [&str; 8] = [
+    "source",
+    "reporter",
+    "flow",
+    "period",
+    "hs_code",
+    "partner_code",
+    "customs_regime",
+    "classification",
+];
 
 /// `trade_flows_annual`: annual figures (Comtrade `refMonth` 52), kept apart so that no sum
 /// over months counts a year twice. Same columns as `trade_flows`; `month` is 0 and
@@ -78,6 +98,9 @@ pub static INGEST_LOG: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("rows_rejected", DataType::Int64, false),
         Field::new("first_period", DataType::Date32, true),
         Field::new("last_period", DataType::Date32, true),
+        Field::new("release_seq", DataType::Int64, false),
+        Field::new("loaded_at", loaded_at_type(), false),
+        Field::new("modified_ns", DataType::Int64, false),
     ]))
 });
 

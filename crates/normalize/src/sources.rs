@@ -7,7 +7,7 @@ use rareflow_ingest::{Rejected, RowError};
 
 use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, TradeFlowRow, TradeFlowRows};
+use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows};
 use crate::units::kg_factor;
 
 /// Rows normalized from one file so far; the caller drains them into the warehouse.
@@ -25,11 +25,12 @@ pub struct Output {
     pub periods: Option<(i32, i32)>,
 }
 
-impl Default for Output {
-    fn default() -> Self {
+impl Output {
+    /// An empty output for rows of `release`.
+    pub fn new(release: Release) -> Self {
         Output {
-            flows: TradeFlowRows::with_capacity(1024),
-            annual: TradeFlowRows::with_capacity(16),
+            flows: TradeFlowRows::with_capacity(1024, release),
+            annual: TradeFlowRows::with_capacity(16, release),
             rejects: RejectRows::default(),
             rows_read: 0,
             periods: None,

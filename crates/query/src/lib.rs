@@ -18,7 +18,7 @@ pub mod print;
 pub mod saved;
 
 pub use error::QueryError;
-pub use exec::{QuerySession, read_only_options};
+pub use exec::{AsOf, QuerySession, read_only_options};
 pub use params::{ParamSpec, ParamType};
 pub use print::OutputFormat;
 pub use saved::SavedQuery;

@@ -10,10 +10,14 @@ use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_P
 use crate::error::WarehouseError;
 
 /// Every table of a snapshot, with what it holds (shown by `rareflow-query tables`).
-pub const TABLES: [(&str, &str); 11] = [
+pub const TABLES: [(&str, &str); 12] = [
     (
         "trade_flows",
         "one row per reported figure: reporter, flow, partner, month, line, kg, value",
+    ),
+    (
+        "trade_flows_superseded",
+        "figures a later release revised: same columns, kept for as-of queries",
     ),
     (
         "trade_flows_annual",
@@ -87,7 +91,7 @@ pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), W
         let url = format!("{}/", path.display());
         let mut options = ParquetReadOptions::default();
         match table {
-            "trade_flows" => {
+            "trade_flows" | "trade_flows_superseded" => {
                 options = options.schema(&trade_flows_schema).table_partition_cols(
                     TRADE_FLOWS_PARTITIONS
                         .iter()

@@ -21,10 +21,13 @@
 
 pub mod catalog;
 pub mod error;
+pub mod manifest;
+pub mod merge;
 pub mod store;
 pub mod writer;
 
 pub use catalog::{TABLES, register_snapshot, session_for_snapshot};
 pub use error::WarehouseError;
+pub use manifest::{ManifestEntry, read_manifest};
 pub use store::{RunLock, Staging, Warehouse};
 pub use writer::{PartitionedWriter, TableWriter, writer_properties};

@@ -9,9 +9,6 @@ const CURRENT: &str = "current";
 const SNAPSHOTS: &str = "snapshots";
 const STAGING_PREFIX: &str = ".staging-";
 const LOCK: &str = ".lock";
-/// Snapshots kept after a publish: the new one and the one before it, so that a query
-/// that opened the previous snapshot just before the publish can still finish.
-const KEEP_SNAPSHOTS: usize = 2;
 
 /// A warehouse folder.
 #[derive(Debug, Clone)]
@@ -137,11 +134,19 @@ impl Staging {
     /// Publishes the snapshot: renames it into place, then swaps the `current` link with one
     /// atomic rename. Readers see the old snapshot or the new, never a mix. Returns the new
     /// snapshot folder.
-    pub fn publish(mut self) -> Result<PathBuf, WarehouseError> {
+    pub fn publish(self) -> Result<PathBuf, WarehouseError> {
+        self.publish_with(|_| {})
+    }
+
+    /// As [`Staging::publish`], calling `step` between the steps (`synced`,
+    /// `snapshot-renamed`, `link-swapped`): the kill tests stop the process there.
+    pub fn publish_with(mut self, step: impl Fn(&str)) -> Result<PathBuf, WarehouseError> {
         sync_tree(&self.dir)?;
+        step("synced");
         fs::rename(&self.dir, &self.final_dir)
             .map_err(WarehouseError::io("publish snapshot", &self.final_dir))?;
         self.published = true;
+        step("snapshot-renamed");
         let snapshots = self.root.join(SNAPSHOTS);
         sync_dir(&snapshots)?;
         let name = self
@@ -149,6 +154,9 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let previous = fs::read_link(self.root.join(CURRENT))
+            .ok()
+            .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
         let tmp = self.root.join(format!("{CURRENT}.tmp"));
         let _ = fs::remove_file(&tmp);
         std::os::unix::fs::symlink(Path::new(SNAPSHOTS).join(&name), &tmp)
@@ -156,30 +164,31 @@ impl Staging {
         fs::rename(&tmp, self.root.join(CURRENT))
             .map_err(WarehouseError::io("swap current link", &tmp))?;
         sync_dir(&self.root)?;
-        self.remove_old_snapshots(&snapshots, &name);
+        step("link-swapped");
+        self.remove_old_snapshots(&snapshots, &[Some(name), previous]);
         Ok(self.final_dir.clone())
     }
 
-    fn remove_old_snapshots(&self, snapshots: &Path, keep_newest: &str) {
+    /// Removes every snapshot but the new one and the one it replaced (a query that opened
+    /// the previous snapshot just before the swap can still finish), including snapshots
+    /// left unpublished by a run killed between rename and link swap.
+    fn remove_old_snapshots(&self, snapshots: &Path, keep: &[Option<String>]) {
         let Ok(entries) = fs::read_dir(snapshots) else {
             return;
         };
-        let mut ids: Vec<u64> = entries
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
-        ids.sort_unstable();
-        let newest: u64 = keep_newest.parse().unwrap_or(u64::MAX);
-        let old: Vec<u64> = ids.into_iter().filter(|&i| i < newest).collect();
-        let remove = old.len().saturating_sub(KEEP_SNAPSHOTS - 1);
-        for id in &old[..remove] {
-            let dir = snapshots.join(format!("{id:06}"));
-            if let Err(e) = fs::remove_dir_all(&dir) {
-                tracing::warn!(dir = %dir.display(), error = %e, "could not remove old snapshot");
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_snapshot = name.parse::<u64>().is_ok();
+            let kept = keep.iter().any(|k| k.as_deref() == Some(name.as_str()));
+            if !is_snapshot || kept {
+                continue;
+            }
+            if let Err(e) = fs::remove_dir_all(entry.path()) {
+                tracing::warn!(dir = %entry.path().display(), error = %e, "could not remove old snapshot");
             }
         }
     }
 }
-
 /// fsyncs every file and folder under `dir`, so a crash after publish cannot leave a
 /// published snapshot with missing data.
 fn sync_tree(dir: &Path) -> Result<(), WarehouseError> {

@@ -1,6 +1,6 @@
 //! Parquet writers: one file per table, or one file per Hive partition of `trade_flows`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -97,6 +97,7 @@ pub struct PartitionedWriter {
     keep: Vec<usize>,
     writers: BTreeMap<(i32, i32), (PathBuf, ArrowWriter<File>)>,
     rows: u64,
+    touched: BTreeSet<(i32, i32)>,
 }
 
 impl PartitionedWriter {
@@ -117,6 +118,7 @@ impl PartitionedWriter {
             keep,
             writers: BTreeMap::new(),
             rows: 0,
+            touched: BTreeSet::new(),
         })
     }
 
@@ -156,6 +158,7 @@ impl PartitionedWriter {
                 take_record_batch(&projected, &UInt32Array::from(rows))?
             };
             self.writer_for(key)?;
+            self.touched.insert(key);
             if let Some((path, w)) = self.writers.get_mut(&key) {
                 w.write(&part).map_err(parquet_err(path))?;
             }
@@ -209,5 +212,10 @@ impl PartitionedWriter {
     /// Rows written so far.
     pub fn rows(&self) -> u64 {
         self.rows
+    }
+
+    /// The partitions written to since the last call (the etl asks after each file).
+    pub fn take_touched(&mut self) -> BTreeSet<(i32, i32)> {
+        std::mem::take(&mut self.touched)
     }
 }

@@ -1,0 +1,35 @@
+-- description: What revisions changed: each figure a later release replaced, old against new (kg and US dollars), with both releases named.
+-- param: from month = 2018-01 : first period (YYYY-MM)
+-- param: to month = 2030-12 : last period (YYYY-MM)
+WITH old AS (
+    SELECT source, reporter, flow, period, hs_code, partner, partner_code, customs_regime, classification,
+           release_seq, MIN(source_file) AS release_file, MIN(loaded_at) AS loaded_at,
+           SUM(quantity_kg) AS kg, SUM(value_usd) AS usd
+    FROM trade_flows_superseded
+    WHERE period BETWEEN $from AND $to
+    GROUP BY source, reporter, flow, period, hs_code, partner, partner_code, customs_regime, classification, release_seq
+),
+new AS (
+    SELECT source, reporter, flow, period, hs_code, partner_code, customs_regime, classification,
+           MIN(source_file) AS release_file, MIN(loaded_at) AS loaded_at,
+           SUM(quantity_kg) AS kg, SUM(value_usd) AS usd
+    FROM trade_flows
+    WHERE period BETWEEN $from AND $to
+    GROUP BY source, reporter, flow, period, hs_code, partner_code, customs_regime, classification
+)
+SELECT
+    o.source, o.flow, o.period, o.hs_code, o.partner, o.customs_regime,
+    o.kg                    AS old_kg,
+    n.kg                    AS new_kg,
+    n.kg - o.kg             AS change_kg,
+    round(o.usd)            AS old_usd,
+    round(n.usd)            AS new_usd,
+    o.release_file          AS old_release,
+    n.release_file          AS new_release
+FROM old o
+JOIN new n
+  ON n.source = o.source AND n.reporter = o.reporter AND n.flow = o.flow AND n.period = o.period
+ AND n.hs_code = o.hs_code AND n.partner_code = o.partner_code
+ AND n.classification = o.classification
+ AND n.customs_regime IS NOT DISTINCT FROM o.customs_regime
+ORDER BY o.period, o.hs_code, o.partner, o.customs_regime, o.release_seq
