@@ -192,19 +192,18 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
     let incremental = !options.full && manifest.is_some();
     let plan = plan_files(&files, manifest.as_deref().unwrap_or_default(), options)?;
 
-    if incremental && plan.removed.is_empty() && plan.files.iter().all(|f| f.unchanged.is_some()) {
-        if let Some(snapshot) = previous {
-            return Ok(RunSummary {
-                files: plan
-                    .files
-                    .iter()
-                    .map(PlannedFile::unchanged_summary)
-                    .collect(),
-                snapshot,
-                elapsed: started.elapsed(),
-                published: false,
-            });
-        }
+    let nothing_new = plan.removed.is_empty() && plan.files.iter().all(|f| f.unchanged.is_some());
+    if let (true, true, Some(snapshot)) = (incremental, nothing_new, &previous) {
+        return Ok(RunSummary {
+            files: plan
+                .files
+                .iter()
+                .map(PlannedFile::unchanged_summary)
+                .collect(),
+            snapshot: snapshot.clone(),
+            elapsed: started.elapsed(),
+            published: false,
+        });
     }
 
     progress.start(
@@ -316,7 +315,7 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
         TableWriter::write_table(&staging.table_dir(name), &batch)?;
     }
     fail_point("before-publish");
-    let snapshot = staging.publish_with(|step| fail_point(step))?;
+    let snapshot = staging.publish_with(fail_point)?;
     progress.finish();
     Ok(RunSummary {
         files: summaries,
@@ -435,10 +434,7 @@ fn read_releases_only(dir: &Path) -> Result<BTreeSet<i64>, EtlError> {
             source,
         };
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
-        let idx = builder
-            .schema()
-            .index_of("release_seq")
-            .map_err(ArrowError::from)?;
+        let idx = builder.schema().index_of("release_seq")?;
         let mask = ProjectionMask::roots(builder.parquet_schema(), [idx]);
         for batch in builder.with_projection(mask).build().map_err(perr)? {
             out.extend(releases(&[batch?])?);
@@ -598,10 +594,11 @@ fn fail_point(name: &str) {
             None => Some((spec, 1)),
         }
     });
-    if let Some((point, nth)) = target {
-        if point == name && CALLS.fetch_add(1, Ordering::SeqCst) + 1 == *nth {
-            std::process::abort();
-        }
+    let hit = |(point, nth): &(String, u64)| {
+        point == name && CALLS.fetch_add(1, Ordering::SeqCst) + 1 == *nth
+    };
+    if target.as_ref().is_some_and(hit) {
+        std::process::abort();
     }
     // `RAREFLOW_PAUSE_AT=NAME:MS` holds the run there, for tests of concurrent runs and readers.
     static PAUSE: OnceLock<Option<(String, u64)>> = OnceLock::new();
