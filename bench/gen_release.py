@@ -150,7 +150,7 @@ def thousands(v):
 
 
 def gen_file(task):
-    index, nrows, layout, seed, out_path = task
+    index, nrows, layout, seed, out_path, months = task
     hs, countries, fx = load_tables()
     # Fixed orderings (independent of the file) so every file shares the same skew.
     order_rng = random.Random(seed * 7919 + 17)
@@ -181,7 +181,10 @@ def gen_file(task):
     extra = nrows - len(hs_idx)
     hs_idx += [hs_order[i] for i in rng.choices(range(n_hs), cum_weights=hs_cum, k=extra)]
     pa_idx = [partner_order[i] for i in rng.choices(range(n_pa), cum_weights=pa_cum, k=nrows)]
-    mo_idx = rng.choices(range(len(MONTHS)), cum_weights=mo_cum, k=nrows)
+    # Each file is one download covering a block of months, as analysts download them: no
+    # two files report the same month, so no file revises another.
+    lo, hi = months
+    mo_idx = rng.choices(range(lo, hi), cum_weights=[c - (mo_cum[lo - 1] if lo else 0) for c in mo_cum[lo:hi]], k=nrows)
     keys = sorted(mo * 10_000_000 + p * 10_000 + h for mo, p, h in zip(mo_idx, pa_idx, hs_idx))
 
     english = layout == "en"
@@ -259,7 +262,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.rows < 1:
         ap.error("--rows must be positive")
-    nfiles = max(1, math.ceil(a.rows / a.rows_per_file))
+    # At most one file per month: larger releases get larger files.
+    nfiles = min(len(MONTHS), max(1, math.ceil(a.rows / a.rows_per_file)))
     if a.layout == "mixed":
         nfiles = max(2, nfiles)
     base, rem = divmod(a.rows, nfiles)
@@ -269,8 +273,10 @@ def main(argv=None):
     for i in range(nfiles):
         layout = a.layout if a.layout != "mixed" else ("en" if i % 2 == 0 else "zh")
         n = base + (1 if i < rem else 0)
-        path = os.path.join(out_dir, f"export-2023-2025-part{i:03d}-{layout}.csv")
-        tasks.append((i, n, layout, a.seed, path))
+        lo, hi = i * len(MONTHS) // nfiles, (i + 1) * len(MONTHS) // nfiles
+        (y0, m0), (y1, m1) = MONTHS[lo], MONTHS[hi - 1]
+        path = os.path.join(out_dir, f"export-{y0}{m0:02d}-{y1}{m1:02d}-part{i:03d}-{layout}.csv")
+        tasks.append((i, n, layout, a.seed, path, (lo, hi)))
     t0 = time.time()
     if a.jobs > 1 and nfiles > 1:
         with Pool(min(a.jobs, nfiles)) as pool:
