@@ -197,3 +197,38 @@ fn a_missing_warehouse_says_what_to_do() {
         stderr(&out)
     );
 }
+
+/// A one-month question reads that month's files only (partition pruning on `year`/`month`).
+#[test]
+fn a_month_query_reads_only_its_partitions() {
+    use rareflow_query::SavedQuery;
+    use rareflow_query::params::bind;
+    let saved = SavedQuery::resolve("magnets_by_destination", &repo().join("sql")).unwrap();
+    let params = bind(&saved.params, &[("month".into(), "2025-11".into())]).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let plan = rt.block_on(async {
+        let session = rareflow_query::QuerySession::open(bundled_warehouse())
+            .await
+            .unwrap();
+        let batches = session
+            .collect("explain", &format!("EXPLAIN {}", saved.sql), params)
+            .await
+            .unwrap();
+        crate::support::rows(&batches)
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let mut months: Vec<&str> = plan
+        .match_indices("trade_flows/year=")
+        .map(|(i, _)| &plan[i + 12..i + 30])
+        .collect();
+    months.sort();
+    months.dedup();
+    assert_eq!(
+        months,
+        vec!["year=2025/month=10", "year=2025/month=11"],
+        "{plan}"
+    );
+}
