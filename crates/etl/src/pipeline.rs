@@ -33,7 +33,8 @@ use rareflow_warehouse::merge::{
     keep_files, link_dir, list_partitions, partition_dir, read_dir_batches, releases, supersede,
 };
 use rareflow_warehouse::{
-    ManifestEntry, PartitionedWriter, TableWriter, Warehouse, WarehouseError, read_manifest,
+    ManifestEntry, PartitionAppender, PartitionLayout, TableWriter, Warehouse, WarehouseError,
+    read_manifest,
 };
 
 use crate::discover::{RawFile, SourceKind, discover};
@@ -216,7 +217,7 @@ pub fn run(options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, 
     let staging = warehouse.begin(&lock)?;
     let incoming_dir = staging.dir().join(".incoming");
     let mut sinks = Sinks {
-        flows: PartitionedWriter::new(&incoming_dir, &TRADE_FLOWS)?,
+        flows: PartitionAppender::new(&incoming_dir, PartitionLayout::new(&TRADE_FLOWS)?)?,
         annual: TableWriter::create(
             &staging.table_dir("trade_flows_annual"),
             TRADE_FLOWS_ANNUAL.clone(),
@@ -613,9 +614,15 @@ fn fail_point(name: &str) {
     }
 }
 
+/// A chunk normalized and encoded by a worker.
+struct Encoded {
+    chunk: NormalizedChunk,
+    parts: Vec<rareflow_warehouse::EncodedPart>,
+}
+
 /// Where a run's rows go.
 struct Sinks {
-    flows: PartitionedWriter,
+    flows: PartitionAppender,
     annual: TableWriter,
     rejects: TableWriter,
     log: IngestLog,
@@ -838,6 +845,7 @@ fn load_gacc_file(
     let mut gacc = GaccFile::open_with_chunk_size(&file.path, options.chunk_bytes)?;
     let layout = gacc.layout().clone();
     let threads = options.threads.max(1);
+    let encoder = flows.layout().clone();
     let (mut read, mut loaded, mut rejected) = (0u64, 0u64, 0u64);
     let mut periods: Option<(i32, i32)> = None;
 
@@ -845,7 +853,7 @@ fn load_gacc_file(
         std::thread::scope(|scope| -> Result<(String, &'static str), EtlError> {
             let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
             let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-            let (out_tx, out_rx) = sync_channel::<Result<NormalizedChunk, ArrowError>>(threads * 2);
+            let (out_tx, out_rx) = sync_channel::<Result<Encoded, EtlError>>(threads * 2);
 
             let reader = scope.spawn(move || -> Result<(String, &'static str), IngestError> {
                 let mut last = 0;
@@ -862,6 +870,7 @@ fn load_gacc_file(
                 let chunk_rx = Arc::clone(&chunk_rx);
                 let out_tx = out_tx.clone();
                 let layout = &layout;
+                let encoder = encoder.clone();
                 scope.spawn(move || {
                     loop {
                         let next = match chunk_rx.lock() {
@@ -869,7 +878,15 @@ fn load_gacc_file(
                             Err(_) => return,
                         };
                         let Ok(chunk) = next else { return };
-                        let result = normalize_gacc_chunk(reference, context, layout, &chunk);
+                        // Parse, normalize and encode Parquet here, on every core.
+                        let result = normalize_gacc_chunk(reference, context, layout, &chunk)
+                            .map_err(EtlError::from)
+                            .and_then(|mut c| {
+                                let parts = encoder.encode(&c.flows)?;
+                                // The encoded parts replace the batch: free it now.
+                                c.flows = RecordBatch::new_empty(c.flows.schema());
+                                Ok(Encoded { chunk: c, parts })
+                            });
                         if out_tx.send(result).is_err() {
                             return;
                         }
@@ -880,20 +897,22 @@ fn load_gacc_file(
             drop(chunk_rx);
 
             // Put chunks back in file order, then write.
-            let mut waiting: BTreeMap<u64, NormalizedChunk> = BTreeMap::new();
+            let mut waiting: BTreeMap<u64, Encoded> = BTreeMap::new();
             let mut next = 0u64;
             for result in out_rx {
-                let chunk = result?;
-                waiting.insert(chunk.index, chunk);
-                while let Some(chunk) = waiting.remove(&next) {
+                let encoded = result?;
+                waiting.insert(encoded.chunk.index, encoded);
+                while let Some(Encoded { chunk, parts }) = waiting.remove(&next) {
                     next += 1;
                     read += chunk.rows_read;
-                    loaded += chunk.flows.num_rows() as u64;
+                    loaded += parts.iter().map(|p| p.rows as u64).sum::<u64>();
                     rejected += chunk.rejects.num_rows() as u64;
                     if let Some((lo, hi)) = chunk.periods {
                         periods = Some(periods.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
                     }
-                    flows.write(&chunk.flows)?;
+                    for part in parts {
+                        flows.append(part)?;
+                    }
                     if chunk.rejects.num_rows() > 0 {
                         rejects.write(&chunk.rejects)?;
                     }

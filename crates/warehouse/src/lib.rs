@@ -23,11 +23,13 @@ pub mod catalog;
 pub mod error;
 pub mod manifest;
 pub mod merge;
+pub mod parallel;
 pub mod store;
 pub mod writer;
 
 pub use catalog::{TABLES, register_snapshot, session_for_snapshot};
 pub use error::WarehouseError;
 pub use manifest::{ManifestEntry, read_manifest};
+pub use parallel::{EncodedPart, PartitionAppender, PartitionLayout};
 pub use store::{RunLock, Staging, Warehouse};
-pub use writer::{PartitionedWriter, TableWriter, writer_properties};
+pub use writer::{TableWriter, writer_properties};
