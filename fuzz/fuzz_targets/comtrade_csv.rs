@@ -39,7 +39,10 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(rej) => rej.line,
         };
-        assert!(line == 0 || line >= last, "line numbers went back: {last} then {line}");
+        assert!(
+            line == 0 || line >= last,
+            "line numbers went back: {last} then {line}"
+        );
         last = line;
     });
 });

@@ -35,10 +35,19 @@ fuzz_target!(|data: &[u8]| {
     if long {
         // Pad one line to around MAX_LINE_BYTES.
         let starts: Vec<usize> = std::iter::once(0)
-            .chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
             .collect();
         let at = starts[which % starts.len()];
-        let end = bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |k| at + k);
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |k| at + k);
         let want = (MAX_LINE_BYTES as i64 + offset) as usize;
         let pad = want.saturating_sub(end - at);
         bytes.splice(end..end, std::iter::repeat_n(b'x', pad));
@@ -60,15 +69,30 @@ fuzz_target!(|data: &[u8]| {
             Ok(None) => break,
             Err(_) => return, // I/O error on the scratch file: not the parser's fault
         };
-        assert_eq!(chunk.index, last_index.map_or(0, |i| i + 1), "chunk index out of order");
+        assert_eq!(
+            chunk.index,
+            last_index.map_or(0, |i| i + 1),
+            "chunk index out of order"
+        );
         last_index = Some(chunk.index);
         for b in &chunk.bad_lines {
-            assert!(b.line > header_line, "bad line {} at or before header", b.line);
-            assert!(seen.insert(b.line, Seen::Bad).is_none(), "line {} twice", b.line);
+            assert!(
+                b.line > header_line,
+                "bad line {} at or before header",
+                b.line
+            );
+            assert!(
+                seen.insert(b.line, Seen::Bad).is_none(),
+                "line {} twice",
+                b.line
+            );
             bad += 1;
         }
         for (n, line) in chunk.lines() {
-            assert!(n > header_line, "line {n} at or before header {header_line}");
+            assert!(
+                n > header_line,
+                "line {n} at or before header {header_line}"
+            );
             assert!(
                 seen.insert(n, Seen::Text(line.to_owned())).is_none(),
                 "line {n} handed out twice"
@@ -83,7 +107,11 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    assert_eq!(file.bytes_read(), bytes.len() as u64, "file not read to the end");
+    assert_eq!(
+        file.bytes_read(),
+        bytes.len() as u64,
+        "file not read to the end"
+    );
 
     // What the input says should have come out.
     let mut expected = 0usize;
@@ -98,7 +126,11 @@ fuzz_target!(|data: &[u8]| {
         match seen.get(&n) {
             Some(Seen::Text(t)) => {
                 assert!(!blank, "blank line {n} handed out");
-                assert_eq!(Some(t.as_str()), decoded.as_deref(), "line {n} text differs from input");
+                assert_eq!(
+                    Some(t.as_str()),
+                    decoded.as_deref(),
+                    "line {n} text differs from input"
+                );
                 expected += 1;
             }
             Some(Seen::Bad) => {
@@ -116,7 +148,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let line_count = bytes.split(|&b| b == b'\n').count() as u64;
     if let Some((&last, _)) = seen.last_key_value() {
-        assert!(last <= line_count, "line {last} past the end ({line_count} lines)");
+        assert!(
+            last <= line_count,
+            "line {last} past the end ({line_count} lines)"
+        );
     }
     assert!(parsed + rejected + bad >= expected);
     assert_eq!(parsed + rejected + bad, seen.len());

@@ -22,7 +22,10 @@ fn check_split(line: &str, spans: &mut Vec<(usize, usize)>) {
     let mut prev_end: Option<usize> = None;
     for &(a, b) in spans.iter() {
         assert!(a <= b && b <= line.len(), "span {a}..{b} outside {line:?}");
-        assert!(line.get(a..b).is_some(), "span {a}..{b} not on char boundaries");
+        assert!(
+            line.get(a..b).is_some(),
+            "span {a}..{b} not on char boundaries"
+        );
         if let Some(p) = prev_end {
             assert!(a > p, "spans overlap or touch in {line:?}: {spans:?}");
         }
@@ -46,7 +49,10 @@ fn check_scalars(text: &str) {
         }
     }
     if let Some((y, m)) = parse_period(text) {
-        assert!((1980..=2100).contains(&y) && (1..=12).contains(&m), "{text:?} -> {y}-{m}");
+        assert!(
+            (1980..=2100).contains(&y) && (1..=12).contains(&m),
+            "{text:?} -> {y}-{m}"
+        );
     }
 }
 

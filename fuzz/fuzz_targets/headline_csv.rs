@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_non_negative("month_value", row.month_value);
                 assert_non_negative("ytd_quantity", row.ytd_quantity);
                 assert_non_negative("ytd_value", row.ytd_value);
-                for v in [row.ytd_quantity_yoy_pct, row.ytd_value_yoy_pct].into_iter().flatten() {
+                for v in [row.ytd_quantity_yoy_pct, row.ytd_value_yoy_pct]
+                    .into_iter()
+                    .flatten()
+                {
                     assert_finite("yoy %", v);
                 }
                 row.line

@@ -150,6 +150,10 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "data" => {
+                    // A second array would restart the record numbers (found by fuzzing).
+                    if *self.seen_data {
+                        return Err(serde::de::Error::duplicate_field("data"));
+                    }
                     *self.seen_data = true;
                     map.next_value_seed(DataSeed { each: self.each })?;
                 }
@@ -536,6 +540,26 @@ mod tests {
         );
         assert_eq!(bad.len(), 1);
         assert_eq!((bad[0].line, bad[0].error.code()), (3, "bad_month"));
+    }
+
+    #[test]
+    fn duplicate_data_array_is_malformed() {
+        // Found by fuzz/comtrade_json: records of the second array were numbered from 1 again.
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("d.json");
+        std::fs::write(
+            &path,
+            br#"{"count":1,"data":[{"period":"2024"}],"data":[{"period":"2024"}],"error":""}"#,
+        )
+        .unwrap();
+        let mut lines = Vec::new();
+        let err = read_comtrade(&path, &mut |r| {
+            lines.push(r.map_or_else(|e| e.line, |r| r.line))
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("duplicate field `data`"), "{err}");
+        assert_eq!(lines, vec![1]);
     }
 
     #[test]
