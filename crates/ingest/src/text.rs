@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::error::IngestError;
 
 /// Target size of one chunk of input bytes.
-pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
 /// Longest line kept. A longer line is rejected without being buffered whole, so a file
 /// without line breaks cannot exhaust memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
