@@ -68,10 +68,16 @@ def views(con, wh):
         d = os.path.join(cur, t)
         if not os.path.isdir(d):
             continue
-        if t == "trade_flows":
-            src = (f"read_parquet('{d}/*/*/*.parquet', hive_partitioning=true)")
+        if t in ("trade_flows", "trade_flows_superseded"):
+            pattern = f"{d}/*/*/*.parquet"
+            src = f"read_parquet('{pattern}', hive_partitioning=true)"
         else:
-            src = f"read_parquet('{d}/*.parquet')"
+            pattern = f"{d}/*.parquet"
+            src = f"read_parquet('{pattern}')"
+        if not __import__("glob").glob(pattern):
+            # No revisions yet: an empty table with the columns of trade_flows.
+            con.execute(f'CREATE VIEW "{t}" AS SELECT * FROM trade_flows LIMIT 0')
+            continue
         con.execute(f'CREATE VIEW "{t}" AS SELECT * FROM {src}')
 
 

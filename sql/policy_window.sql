@@ -16,13 +16,13 @@ windowed AS (
     -- months counted as year * 12 + month, so the window is whole calendar months
     SELECT series, kg,
            (date_part('year', period) * 12 + date_part('month', period))
-         - (date_part('year', $event) * 12 + date_part('month', $event)) AS offset
+         - (date_part('year', $event) * 12 + date_part('month', $event)) AS month_offset
     FROM monthly
 ),
 sides AS (
-    SELECT series, kg, CASE WHEN offset < 0 THEN 'before' ELSE 'after' END AS side
+    SELECT series, kg, CASE WHEN month_offset < 0 THEN 'before' ELSE 'after' END AS side
     FROM windowed
-    WHERE offset >= -$months AND offset < $months
+    WHERE month_offset >= -$months AND month_offset < $months
 )
 SELECT
     series,
