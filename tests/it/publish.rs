@@ -56,12 +56,26 @@ fn a_moved_warehouse_still_opens() {
     run_etl(&repo().join("data/raw"), &first).unwrap();
     let moved = parent.path().join("moved");
     std::fs::rename(&first, &moved).unwrap();
-    let rows = query(&moved, "SELECT COUNT(*) FROM trade_flows WHERE year = 2025 AND month = 11");
+    let rows = query(
+        &moved,
+        "SELECT COUNT(*) FROM trade_flows WHERE year = 2025 AND month = 11",
+    );
     assert_ne!(rows[0][0], "0");
     // A plain recursive copy opens too (the `current` link is relative).
     let copied = parent.path().join("copied");
-    let status = std::process::Command::new("cp").arg("-r").arg(&moved).arg(&copied).status().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&moved)
+        .arg(&copied)
+        .status()
+        .unwrap();
     assert!(status.success());
     std::fs::remove_dir_all(&moved).unwrap();
-    assert_eq!(query(&copied, "SELECT COUNT(*) FROM trade_flows WHERE year = 2025 AND month = 11"), rows);
+    assert_eq!(
+        query(
+            &copied,
+            "SELECT COUNT(*) FROM trade_flows WHERE year = 2025 AND month = 11"
+        ),
+        rows
+    );
 }
