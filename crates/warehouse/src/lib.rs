@@ -10,6 +10,7 @@
 //!   current -> snapshots/000007        relative symlink: the published snapshot
 //!   snapshots/000007/
 //!     trade_flows/year=2025/month=11/part-00000.parquet     Hive partitions, zstd
+//!     trade_flows_superseded/...        figures a later release revised (same layout)
 //!     rejects/part-00000.parquet
 //!     ingest_log/ countries/ products/ fx_rates/ policy_events/
 //!   snapshots/.staging-000008/          a run in progress (ignored by readers, removed if abandoned)
@@ -18,6 +19,12 @@
 //! Every snapshot is complete in itself, so DuckDB, Polars or Spark read
 //! `WAREHOUSE/current/trade_flows/` as a Hive-partitioned dataset, and the folder can be
 //! copied or moved (the link is relative).
+//!
+//! - [`store`]: snapshots, staging, atomic publish, the run lock.
+//! - [`parallel`]: encoding `trade_flows` row groups on worker threads, appending them per partition.
+//! - [`merge`]: reusing untouched partitions, settling revisions ([`merge::supersede`]).
+//! - [`manifest`]: reading `ingest_log` back for incremental runs.
+//! - [`catalog`]: registering a snapshot's tables in DataFusion.
 
 pub mod catalog;
 pub mod error;
