@@ -214,6 +214,21 @@ fn an_unchanged_rerun_does_almost_nothing_and_untouched_partitions_are_reused() 
         inode(&first.snapshot, "year=2025/month=11"),
         inode(&third.snapshot, "year=2025/month=11")
     );
+    // Removing a file that alone reported its months drops them.
+    std::fs::remove_file(
+        raw.path()
+            .join("gacc/export/2026/gacc_export_202603_usd_zh.csv"),
+    )
+    .unwrap();
+    etl(raw.path(), wh.path(), None, false);
+    let month_rows = |m: u32| {
+        scalar(
+            wh.path(),
+            &format!("SELECT COUNT(*) FROM trade_flows WHERE year = 2026 AND month = {m}"),
+        )
+    };
+    assert_eq!(month_rows(3), "0");
+    assert_ne!(month_rows(2), "0");
     // Removing the release undoes it.
     std::fs::remove_file(
         raw.path()

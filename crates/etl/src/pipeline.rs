@@ -397,6 +397,10 @@ fn settle_partitions(
             )?);
         }
         let new_dir = partition_dir(incoming, p);
+        if batches.is_empty() && !new_dir.is_dir() {
+            // Every file that reported this month is gone: so is the partition.
+            continue;
+        }
         if batches.is_empty() {
             // The common case: only new rows. One release means nothing to settle: move the file.
             let new_rows = read_releases_only(&new_dir)?;
