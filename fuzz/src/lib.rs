@@ -39,3 +39,26 @@ pub fn assert_non_negative(what: &str, v: Option<f64>) {
         assert!(v >= 0.0, "{what} = {v} is negative but was accepted");
     }
 }
+
+/// What every accepted Comtrade record promises, whichever layout it came from.
+pub fn check_comtrade_record(r: &rareflow_ingest::comtrade::ComtradeRecord) {
+    assert!((1960..=2100).contains(&r.year), "year {}", r.year);
+    match r.frequency {
+        rareflow_ingest::comtrade::Frequency::Monthly => {
+            assert!(r.month.is_some_and(|m| (1..=12).contains(&m)))
+        }
+        rareflow_ingest::comtrade::Frequency::Annual => assert_eq!(r.month, None),
+    }
+    assert!(
+        r.cmd_code == "TOTAL" || r.cmd_code.bytes().all(|b| b.is_ascii_digit()),
+        "cmdCode {:?}",
+        r.cmd_code
+    );
+    assert!(!r.reporter_code.is_empty() && !r.partner_code.is_empty());
+    assert_non_negative("qty", r.qty);
+    assert_non_negative("netWgt", r.net_wgt);
+    assert_non_negative("primaryValue", r.primary_value);
+    for v in [r.cif_value, r.fob_value].into_iter().flatten() {
+        assert_finite("cif/fob", v);
+    }
+}

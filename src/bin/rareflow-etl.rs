@@ -128,21 +128,9 @@ fn main() -> ExitCode {
 
 /// `YYYY-MM-DD` to UTC microseconds at midnight.
 fn parse_day(text: &str) -> Result<i64, String> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let parsed = match parts[..] {
-        [y, m, d] => y
-            .parse::<i32>()
-            .ok()
-            .zip(m.parse::<u32>().ok())
-            .zip(d.parse::<u32>().ok()),
-        _ => None,
-    };
-    match parsed {
-        Some(((y, m), d)) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
-            Ok(i64::from(rareflow_normalize::period::days_from_civil(y, m, d)) * 86_400_000_000)
-        }
-        _ => Err(format!("expected a date YYYY-MM-DD, got {text:?}")),
-    }
+    rareflow_normalize::period::parse_date(text)
+        .map(|days| i64::from(days) * 86_400_000_000)
+        .ok_or_else(|| format!("expected a date YYYY-MM-DD, got {text:?}"))
 }
 
 fn print_summary(summary: &RunSummary) {

@@ -332,25 +332,12 @@ fn months_between(first: Option<i32>, last: Option<i32>) -> Vec<(i32, i32)> {
         return Vec::new();
     };
     let ym = |days: i32| {
-        let (y, m, _) = civil_from_days(days);
+        let (y, m, _) = rareflow_normalize::period::civil_from_days(days);
         y * 12 + m as i32 - 1
     };
     (ym(first)..=ym(last))
         .map(|i| (i.div_euclid(12), i.rem_euclid(12) + 1))
         .collect()
-}
-
-/// (year, month, day) of a Date32.
-fn civil_from_days(days: i32) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i32::from(m <= 2), m, d)
 }
 
 /// Builds `trade_flows` and `trade_flows_superseded` in the staged snapshot, partition by
@@ -367,7 +354,7 @@ fn settle_partitions(
     let (current_t, superseded_t) = ("trade_flows", "trade_flows_superseded");
     for table in [current_t, superseded_t] {
         let dir = staged.join(table);
-        std::fs::create_dir_all(&dir).map_err(|e| io_error("create folder", &dir, e))?;
+        std::fs::create_dir_all(&dir).map_err(WarehouseError::io("create folder", &dir))?;
     }
     let mut partitions = list_partitions(incoming)?;
     if let Some(prev) = previous {
@@ -406,13 +393,13 @@ fn settle_partitions(
             let new_rows = read_releases_only(&new_dir)?;
             if new_rows.len() <= 1 {
                 std::fs::create_dir_all(&to_current)
-                    .map_err(|e| io_error("create folder", &to_current, e))?;
+                    .map_err(WarehouseError::io("create folder", &to_current))?;
                 for entry in
-                    std::fs::read_dir(&new_dir).map_err(|e| io_error("list", &new_dir, e))?
+                    std::fs::read_dir(&new_dir).map_err(WarehouseError::io("list", &new_dir))?
                 {
-                    let from = entry.map_err(|e| io_error("list", &new_dir, e))?.path();
+                    let from = entry.map_err(WarehouseError::io("list", &new_dir))?.path();
                     let to = to_current.join(from.file_name().unwrap_or_default());
-                    std::fs::rename(&from, &to).map_err(|e| io_error("move", &from, e))?;
+                    std::fs::rename(&from, &to).map_err(WarehouseError::io("move", &from))?;
                 }
                 continue;
             }
@@ -431,9 +418,9 @@ fn read_releases_only(dir: &Path) -> Result<BTreeSet<i64>, EtlError> {
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| io_error("list", dir, e))? {
-        let path = entry.map_err(|e| io_error("list", dir, e))?.path();
-        let file = std::fs::File::open(&path).map_err(|e| io_error("open", &path, e))?;
+    for entry in std::fs::read_dir(dir).map_err(WarehouseError::io("list", dir))? {
+        let path = entry.map_err(WarehouseError::io("list", dir))?.path();
+        let file = std::fs::File::open(&path).map_err(WarehouseError::io("open", &path))?;
         let perr = |source| WarehouseError::Parquet {
             path: path.clone(),
             source,
@@ -458,14 +445,6 @@ fn write_partition(dir: &Path, batches: &[RecordBatch]) -> Result<(), EtlError> 
     }
     w.finish()?;
     Ok(())
-}
-
-fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> EtlError {
-    EtlError::Warehouse(WarehouseError::Io {
-        action,
-        path: path.to_owned(),
-        source,
-    })
 }
 
 /// What a run will do with each raw file.

@@ -17,6 +17,30 @@ pub fn month_start(year: i32, month: u32) -> i32 {
     days_from_civil(year, month, 1)
 }
 
+/// (year, month, day) of a `Date32`: the inverse of [`days_from_civil`].
+pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i32::from(m <= 2), m, d)
+}
+
+/// `YYYY-MM-DD` to a `Date32`, `None` unless month is 1-12 and day 1-31.
+pub fn parse_date(text: &str) -> Option<i32> {
+    let mut parts = text.trim().split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| days_from_civil(y, m, d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -27,5 +51,9 @@ mod tests {
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(month_start(2025, 11), 20_393);
         assert_eq!(month_start(2024, 3) - month_start(2024, 2), 29);
+        assert_eq!(civil_from_days(20_393), (2025, 11, 1));
+        assert_eq!(parse_date("2025-11-01"), Some(20_393));
+        assert_eq!(parse_date("2025-13-01"), None);
+        assert_eq!(parse_date("2025-11"), None);
     }
 }

@@ -4,7 +4,7 @@
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
 
-use rareflow_normalize::period::days_from_civil;
+use rareflow_normalize::period::{days_from_civil, parse_date};
 
 use crate::error::QueryError;
 
@@ -59,23 +59,9 @@ impl ParamType {
                     .ok_or_else(|| format!("expected a month as YYYY-MM, got {text:?}"))?;
                 Ok(ScalarValue::Date32(Some(days_from_civil(y, m, 1))))
             }
-            ParamType::Date => {
-                let parts: Vec<&str> = t.split('-').collect();
-                let parsed = match parts[..] {
-                    [y, m, d] => (|| {
-                        Some((
-                            y.parse::<i32>().ok()?,
-                            m.parse::<u32>().ok()?,
-                            d.parse::<u32>().ok()?,
-                        ))
-                    })(),
-                    _ => None,
-                };
-                let (y, m, d) = parsed
-                    .filter(|(_, m, d)| (1..=12).contains(m) && (1..=31).contains(d))
-                    .ok_or_else(|| format!("expected a date as YYYY-MM-DD, got {text:?}"))?;
-                Ok(ScalarValue::Date32(Some(days_from_civil(y, m, d))))
-            }
+            ParamType::Date => parse_date(t)
+                .map(|days| ScalarValue::Date32(Some(days)))
+                .ok_or_else(|| format!("expected a date as YYYY-MM-DD, got {text:?}")),
             ParamType::Int => t
                 .parse::<i64>()
                 .map(|v| ScalarValue::Int64(Some(v)))

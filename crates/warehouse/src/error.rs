@@ -54,7 +54,8 @@ pub enum WarehouseError {
 }
 
 impl WarehouseError {
-    pub(crate) fn io(
+    /// Wraps an I/O error with what was being done and where.
+    pub fn io(
         action: &'static str,
         path: impl Into<PathBuf>,
     ) -> impl FnOnce(std::io::Error) -> Self {
