@@ -2,7 +2,7 @@
 """Generate a large, realistic synthetic China Customs (GACC) export release.
 
     python3 bench/gen_release.py --rows N --out DIR [--seed S] [--layout en|zh|mixed]
-                                 [--rows-per-file R] [--jobs J]
+                                 [--rows-per-file R] [--jobs J] [--interleave]
 
 Writes DIR/gacc/export/export-2023-2025-partNN-<en|zh>.csv in the platform's own dialect
 (every field quoted, a trailing comma on every line, thousands separators, `?`/`-` for "no
@@ -21,7 +21,12 @@ count/volume units (个/台/升/双/件/辆/头/...) with kilograms in the secon
 carats with no second unit on gems. Rows in a file are sorted by month, partner, commodity
 like a platform download.
 
-Deterministic for a given (--rows, --seed, --layout, --rows-per-file): each file has its own
+`--interleave`: a download grouped by commodity, as analysts also make them. Each file covers
+all 36 months and its own block of tariff lines (files are split by commodity code, so still
+no file revises another), and its rows are sorted by commodity, partner, then month: the
+months interleave row by row (consecutive rows are almost always in different months).
+
+Deterministic for a given (--rows, --seed, --layout, --rows-per-file, --interleave): each file has its own
 RNG seeded from (seed, file index), so --jobs does not change the bytes.
 """
 
@@ -141,7 +146,9 @@ def load_tables():
         hs.append((code, name_zh, name_en, unit_for(code)))
     countries = [(r["gacc_code"], r["name_zh"], r["name_en"].replace('"', "'"))
                  for r in read_csv_rows(COUNTRIES_CSV)]
-    fx = {r["month"]: float(r["cny_per_usd"]) for r in read_csv_rows(FX_CSV)}
+    # month,currency,per_usd (older copies: month,cny_per_usd).
+    fx = {r["month"]: float(r.get("cny_per_usd") or r["per_usd"]) for r in read_csv_rows(FX_CSV)
+          if r.get("currency", "CNY") == "CNY"}
     return hs, countries, fx
 
 
@@ -150,7 +157,7 @@ def thousands(v):
 
 
 def gen_file(task):
-    index, nrows, layout, seed, out_path, months = task
+    index, nrows, layout, seed, out_path, months, hs_block = task
     hs, countries, fx = load_tables()
     # Fixed orderings (independent of the file) so every file shares the same skew.
     order_rng = random.Random(seed * 7919 + 17)
@@ -176,16 +183,31 @@ def gen_file(task):
     mo_cum = list(__import__("itertools").accumulate(mo_w))
 
     n_hs, n_pa = len(hs), len(countries)
-    # Every tariff line appears at least once in each file (when the file is big enough).
-    hs_idx = list(range(n_hs)) if nrows >= 4 * n_hs else []
-    extra = nrows - len(hs_idx)
-    hs_idx += [hs_order[i] for i in rng.choices(range(n_hs), cum_weights=hs_cum, k=extra)]
+    if hs_block is None:
+        # Every tariff line appears at least once in each file (when the file is big enough).
+        hs_idx = list(range(n_hs)) if nrows >= 4 * n_hs else []
+        extra = nrows - len(hs_idx)
+        hs_idx += [hs_order[i] for i in rng.choices(range(n_hs), cum_weights=hs_cum, k=extra)]
+    else:
+        # This file's block of tariff lines, with the same skew as the whole tariff.
+        rank = {h: r for r, h in enumerate(hs_order)}
+        block = list(range(*hs_block))
+        block_cum = list(__import__("itertools").accumulate(
+            1.0 / (rank[h] + 1) ** 0.9 for h in block))
+        hs_idx = list(block) if nrows >= 4 * len(block) else []
+        hs_idx += rng.choices(block, cum_weights=block_cum, k=nrows - len(hs_idx))
     pa_idx = [partner_order[i] for i in rng.choices(range(n_pa), cum_weights=pa_cum, k=nrows)]
     # Each file is one download covering a block of months, as analysts download them: no
     # two files report the same month, so no file revises another.
     lo, hi = months
     mo_idx = rng.choices(range(lo, hi), cum_weights=[c - (mo_cum[lo - 1] if lo else 0) for c in mo_cum[lo:hi]], k=nrows)
-    keys = sorted(mo * 10_000_000 + p * 10_000 + h for mo, p, h in zip(mo_idx, pa_idx, hs_idx))
+    if hs_block is None:
+        keys = sorted(mo * 10_000_000 + p * 10_000 + h for mo, p, h in zip(mo_idx, pa_idx, hs_idx))
+    else:
+        # Grouped by commodity, then partner, then month: months interleave row by row.
+        keys = sorted((h * 1_000 + p) * 100 + mo for mo, p, h in zip(mo_idx, pa_idx, hs_idx))
+        keys = [mo * 10_000_000 + p * 10_000 + h
+                for h, p, mo in ((k // 100_000, k // 100 % 1_000, k % 100) for k in keys)]
 
     english = layout == "en"
     reg_cum = list(__import__("itertools").accumulate(w for _, _, w in REGIMES))
@@ -259,6 +281,8 @@ def main(argv=None):
     ap.add_argument("--layout", choices=("en", "zh", "mixed"), default="mixed")
     ap.add_argument("--rows-per-file", type=int, default=250_000)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--interleave", action="store_true",
+                    help="files by commodity block over all months, months interleaved")
     a = ap.parse_args(argv)
     if a.rows < 1:
         ap.error("--rows must be positive")
@@ -269,14 +293,22 @@ def main(argv=None):
     base, rem = divmod(a.rows, nfiles)
     out_dir = os.path.join(a.out, "gacc", "export")
     os.makedirs(out_dir, exist_ok=True)
+    n_codes = len(load_tables()[0])
     tasks = []
     for i in range(nfiles):
         layout = a.layout if a.layout != "mixed" else ("en" if i % 2 == 0 else "zh")
         n = base + (1 if i < rem else 0)
-        lo, hi = i * len(MONTHS) // nfiles, (i + 1) * len(MONTHS) // nfiles
-        (y0, m0), (y1, m1) = MONTHS[lo], MONTHS[hi - 1]
-        path = os.path.join(out_dir, f"export-{y0}{m0:02d}-{y1}{m1:02d}-part{i:03d}-{layout}.csv")
-        tasks.append((i, n, layout, a.seed, path, (lo, hi)))
+        if a.interleave:
+            lo, hi = 0, len(MONTHS)
+            block = (i * n_codes // nfiles, (i + 1) * n_codes // nfiles)
+            name = f"export-by-commodity-part{i:03d}-{layout}.csv"
+        else:
+            lo, hi = i * len(MONTHS) // nfiles, (i + 1) * len(MONTHS) // nfiles
+            block = None
+            (y0, m0), (y1, m1) = MONTHS[lo], MONTHS[hi - 1]
+            name = f"export-{y0}{m0:02d}-{y1}{m1:02d}-part{i:03d}-{layout}.csv"
+        path = os.path.join(out_dir, name)
+        tasks.append((i, n, layout, a.seed, path, (lo, hi), block))
     t0 = time.time()
     if a.jobs > 1 and nfiles > 1:
         with Pool(min(a.jobs, nfiles)) as pool:

@@ -2,9 +2,11 @@
 # Saved queries (sql/*.sql): rareflow-query vs DuckDB over the benchmark warehouse.
 #
 #   bench/query_bench.sh                      # warehouse from `bench/run.sh` with ROWS rows
+#   ORDER=interleaved bench/query_bench.sh    # the one written from the interleaved input
 #   WAREHOUSE=/path/to/wh bench/query_bench.sh
 #
-# Environment: ROWS (2000000; picks bench/out/warehouse-<ROWS> made by run.sh), WAREHOUSE,
+# Environment: ROWS (2000000), ORDER (sorted|interleaved: picks
+#   bench/out/warehouse-<ROWS>[-interleaved] made by run.sh), WAREHOUSE,
 #   RUNS (3), RAREFLOW_QUERY (use this binary instead of `cargo build --release`),
 #   BENCH_OUT (bench/out). Extra arguments go to query_bench.py (e.g. --only NAME).
 set -euo pipefail
@@ -14,16 +16,19 @@ REPO=$(dirname "$BENCH")
 ROWS=${ROWS:-2000000}
 RUNS=${RUNS:-3}
 OUT=${BENCH_OUT:-$BENCH/out}
-WAREHOUSE=${WAREHOUSE:-$OUT/warehouse-$ROWS}
+ORDER=${ORDER:-sorted}
+SUFFIX=
+[[ "$ORDER" == interleaved ]] && SUFFIX=-interleaved
+WAREHOUSE=${WAREHOUSE:-$OUT/warehouse-$ROWS$SUFFIX}
 VENV=$BENCH/.venv
 
 if [[ ! -d "$WAREHOUSE/current" ]]; then
-    echo "no warehouse at $WAREHOUSE: run 'ROWS=$ROWS bench/run.sh' first (or set WAREHOUSE)" >&2
+    echo "no warehouse at $WAREHOUSE: run 'ROWS=$ROWS ORDERS=$ORDER bench/run.sh' first (or set WAREHOUSE)" >&2
     exit 1
 fi
 if ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
     "${PYTHON:-python3}" -m venv "$VENV"
-    "$VENV/bin/pip" install -q duckdb
+    "$VENV/bin/pip" install -q duckdb==2.0.1 polars==2.1.0 pyarrow==26.0.1
 fi
 if [[ -n "${RAREFLOW_QUERY:-}" ]]; then
     QBIN=$RAREFLOW_QUERY

@@ -1,37 +1,45 @@
 #!/usr/bin/env bash
-# Throughput benchmark: rareflow-etl vs DuckDB turning a China Customs release into a
-# Hive-partitioned Parquet warehouse. See bench/README.md.
+# Throughput benchmark: rareflow-etl vs DuckDB vs Polars turning a China Customs release into
+# a Hive-partitioned Parquet warehouse, for input sorted by month and input with its months
+# interleaved row by row. See bench/README.md.
 #
-#   bench/run.sh                      # 2,000,000 rows, 3 runs per side
-#   ROWS=20000 RUNS=1 bench/run.sh    # quick check
+#   bench/run.sh                                   # 2M and 10M rows, both orders, 3 runs each
+#   ROWS=20000 RUNS=1 bench/run.sh                 # quick check
+#   ROWS=2000000 ORDERS=interleaved bench/run.sh   # one case
 #
-# Environment: ROWS (2000000), RUNS (3), SEED (1), LAYOUT (mixed),
+# Environment: ROWS ("2000000 10000000", a list), ORDERS ("sorted interleaved"), RUNS (3),
+#   SEED (1), LAYOUT (mixed), TOOLS ("rareflow duckdb polars"),
 #   RAREFLOW_ETL (use this binary instead of `cargo build --release`),
 #   BENCH_OUT (bench/out), PYTHON (python3, for the venv and the generator).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH")
-ROWS=${ROWS:-2000000}
+ROWS_LIST=${ROWS:-2000000 10000000}
+ORDERS=${ORDERS:-sorted interleaved}
 RUNS=${RUNS:-3}
 SEED=${SEED:-1}
 LAYOUT=${LAYOUT:-mixed}
+TOOLS=${TOOLS:-rareflow duckdb polars}
 OUT=${BENCH_OUT:-$BENCH/out}
 PYTHON=${PYTHON:-python3}
 VENV=$BENCH/.venv
+# Pinned: the versions the README's figures were measured with.
+PINS="duckdb==2.0.1 polars==2.1.0 pyarrow==26.0.1"
 mkdir -p "$OUT"
 
 log() { printf '== %s\n' "$*" >&2; }
 
-# 1. DuckDB in a venv.
-if ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
-    log "creating $VENV with duckdb"
+# 1. DuckDB, Polars and pyarrow in a venv.
+if ! "$VENV/bin/python" -c 'import duckdb, polars, pyarrow' 2>/dev/null; then
+    log "creating $VENV with $PINS"
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
-    "$VENV/bin/pip" install -q duckdb
+    # shellcheck disable=SC2086
+    "$VENV/bin/pip" install -q $PINS
 fi
 PY=$VENV/bin/python
-DUCKDB_VERSION=$("$PY" -c 'import duckdb; print(duckdb.__version__)')
+VERSIONS=$("$PY" -c 'import duckdb, polars; print(f"duckdb {duckdb.__version__}, polars {polars.__version__}")')
 
 # 2. rareflow-etl (cargo is incremental: a no-op when the binary is up to date).
 if [[ -n "${RAREFLOW_ETL:-}" ]]; then
@@ -44,100 +52,88 @@ else
 fi
 [[ -x "$ETL" ]] || { echo "no rareflow-etl binary at $ETL" >&2; exit 1; }
 
-# 3. The release (cached: generated once per ROWS/SEED/LAYOUT).
-TAG=$ROWS
-[[ "$SEED" != 1 ]] && TAG=$TAG-s$SEED
-[[ "$LAYOUT" != mixed ]] && TAG=$TAG-$LAYOUT
-RAW=$OUT/raw-$TAG
-if [[ ! -f "$RAW/.complete" ]]; then
-    log "generating $ROWS rows into $RAW"
-    rm -rf "$RAW"
-    "$PYTHON" "$BENCH/gen_release.py" --rows "$ROWS" --out "$RAW" --seed "$SEED" --layout "$LAYOUT"
-    touch "$RAW/.complete"
-fi
-INPUT_BYTES=$(find "$RAW/gacc" -name '*.csv' -printf '%s\n' | awk '{s+=$1} END {print s}')
-NFILES=$(find "$RAW/gacc" -name '*.csv' | wc -l)
-
-# 4. DuckDB preparation, untimed: group files by header; UTF-8 copies of GB18030 files if
-#    DuckDB cannot decode GB18030 itself (see README).
-DWORK=$OUT/duckdb-work-$TAG
-"$PY" "$BENCH/duckdb_load.py" prep --raw "$RAW" --work "$DWORK"
-
-# 5. Timed runs, alternating sides, each into an empty output folder.
-RUNDIR=$OUT/runs-$TAG
-LOGS=$RUNDIR/logs
-rm -rf "$RUNDIR"
-mkdir -p "$LOGS"
-RESULTS=$RUNDIR/times.txt
+RESULTS=$OUT/results-$(date +%Y%m%d-%H%M%S).txt
 : >"$RESULTS"
-# Read every input once so both sides start from a warm page cache.
-cat "$RAW"/gacc/export/*.csv "$DWORK"/utf8/gacc/export/*.csv >/dev/null 2>&1 || true
 
-for i in $(seq 1 "$RUNS"); do
-    WH=$RUNDIR/rareflow-$i
-    rm -rf "$WH" && mkdir -p "$WH"
-    log "run $i/$RUNS: rareflow-etl"
-    r=$("$PY" "$BENCH/timed.py" "$LOGS/rareflow-$i" -- \
-        "$ETL" run --quiet --raw "$RAW" --warehouse "$WH" | tail -1)
-    echo "rareflow $r" >>"$RESULTS"
+# One (rows, order) case: generate (cached), prepare, time every tool RUNS times alternating.
+run_case() {
+    local rows=$1 order=$2
+    local tag=$rows
+    [[ "$SEED" != 1 ]] && tag=$tag-s$SEED
+    [[ "$LAYOUT" != mixed ]] && tag=$tag-$LAYOUT
+    [[ "$order" == interleaved ]] && tag=$tag-interleaved
+    local raw=$OUT/raw-$tag
+    if [[ ! -f "$raw/.complete" ]]; then
+        log "generating $rows rows ($order) into $raw"
+        rm -rf "$raw"
+        local flag=()
+        [[ "$order" == interleaved ]] && flag=(--interleave)
+        "$PYTHON" "$BENCH/gen_release.py" --rows "$rows" --out "$raw" --seed "$SEED" \
+            --layout "$LAYOUT" "${flag[@]}"
+        touch "$raw/.complete"
+    fi
+    local mb files
+    mb=$(find "$raw/gacc" -name '*.csv' -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1e6}')
+    files=$(find "$raw/gacc" -name '*.csv' | wc -l)
 
-    DOUT=$RUNDIR/duckdb-$i
-    rm -rf "$DOUT" && mkdir -p "$DOUT"
-    log "run $i/$RUNS: duckdb"
-    r=$("$PY" "$BENCH/timed.py" "$LOGS/duckdb-$i" -- \
-        "$PY" "$BENCH/duckdb_load.py" load --quiet --work "$DWORK" --out "$DOUT" | tail -1)
-    echo "duckdb $r" >>"$RESULTS"
-    # Keep only the last run's outputs (disk space).
-    if [[ $i -lt $RUNS ]]; then rm -rf "$WH" "$DOUT"; fi
+    # Untimed, shared by DuckDB and Polars: header groups, UTF-8 copies of GB18030 files.
+    local work=$OUT/work-$tag
+    "$PY" "$BENCH/duckdb_load.py" prep --raw "$raw" --work "$work"
+
+    local rundir=$OUT/runs-$tag
+    rm -rf "$rundir"
+    mkdir -p "$rundir/logs"
+    # Read every input once so all sides start from a warm page cache.
+    find "$raw/gacc" "$work/utf8" -name '*.csv' -exec cat {} + >/dev/null 2>&1 || true
+
+    local i tool dest r
+    for i in $(seq 1 "$RUNS"); do
+        for tool in $TOOLS; do
+            dest=$rundir/$tool-$i
+            rm -rf "$dest" && mkdir -p "$dest"
+            log "$rows $order, run $i/$RUNS: $tool"
+            case $tool in
+                rareflow) cmd=("$ETL" run --quiet --raw "$raw" --warehouse "$dest") ;;
+                duckdb) cmd=("$PY" "$BENCH/duckdb_load.py" load --quiet --work "$work" --out "$dest") ;;
+                polars) cmd=("$PY" "$BENCH/polars_load.py" load --quiet --work "$work" --out "$dest") ;;
+                *) echo "unknown tool $tool" >&2; exit 2 ;;
+            esac
+            r=$("$PY" "$BENCH/timed.py" "$rundir/logs/$tool-$i" -- "${cmd[@]}" | tail -1)
+            echo "$rows $order $mb $files $tool run $r" >>"$RESULTS"
+            # Keep only the last run's outputs (disk space).
+            if [[ $i -lt $RUNS ]]; then rm -rf "$dest"; fi
+        done
+    done
+    # Row groups and size of what each tool wrote (last run).
+    for tool in $TOOLS; do
+        dest=$rundir/$tool-$RUNS
+        [[ $tool == rareflow ]] && dest=$dest/current/trade_flows
+        echo "$rows $order $mb $files $tool rowgroups $("$PY" "$BENCH/duckdb_load.py" rowgroups "$dest")" >>"$RESULTS"
+    done
+    if [[ " $TOOLS " == *" rareflow "* ]]; then
+        log "rareflow-etl unchanged rerun"
+        r=$("$PY" "$BENCH/timed.py" "$rundir/logs/rareflow-rerun" -- \
+            "$ETL" run --quiet --raw "$raw" --warehouse "$rundir/rareflow-$RUNS" | tail -1)
+        echo "$rows $order $mb $files rareflow rerun $r" >>"$RESULTS"
+        # Stable names for query_bench.sh.
+        ln -sfn "runs-$tag/rareflow-$RUNS" "$OUT/warehouse-$tag"
+        local check=(--rareflow "$rundir/rareflow-$RUNS")
+        [[ " $TOOLS " == *" duckdb "* ]] && check+=(--duckdb "$rundir/duckdb-$RUNS")
+        [[ " $TOOLS " == *" polars "* ]] && check+=(--polars "$rundir/polars-$RUNS")
+        "$PY" "$BENCH/duckdb_load.py" check "${check[@]}" | tee "$rundir/check.txt"
+        echo "$rows $order $mb $files all check $(tail -1 "$rundir/check.txt" | awk '{print $2}')" >>"$RESULTS"
+    fi
+}
+
+for rows in $ROWS_LIST; do
+    for order in $ORDERS; do
+        run_case "$rows" "$order"
+    done
 done
 
-# 6. Unchanged rerun: rareflow again into the last (already loaded) warehouse.
-log "rareflow-etl unchanged rerun into $RUNDIR/rareflow-$RUNS"
-r=$("$PY" "$BENCH/timed.py" "$LOGS/rareflow-rerun" -- \
-    "$ETL" run --quiet --raw "$RAW" --warehouse "$RUNDIR/rareflow-$RUNS" | tail -1)
-echo "rerun $r" >>"$RESULTS"
-
-# Stable names for query_bench.sh.
-ln -sfn "runs-$TAG/rareflow-$RUNS" "$OUT/warehouse-$TAG"
-ln -sfn "runs-$TAG/duckdb-$RUNS" "$OUT/duckdb-parquet-$TAG"
-
-# 7. Report.
-REPORT=$RUNDIR/report.txt
-"$PY" - "$RESULTS" "$ROWS" "$INPUT_BYTES" "$NFILES" "$RUNS" "$DUCKDB_VERSION" "$ETL" \
-    "$DWORK/manifest.json" <<'EOF' | tee "$REPORT"
-import json, statistics, sys
-res, rows, nbytes, nfiles, runs, dver, etl, manifest = sys.argv[1:]
-t = {}
-for line in open(res):
-    side, secs, rss = line.split()
-    t.setdefault(side, []).append((float(secs), int(rss)))
-med = lambda side: statistics.median(s for s, _ in t[side])
-peak = lambda side: max(r for _, r in t[side]) / 1024
-rf, dd, rr = med("rareflow"), med("duckdb"), med("rerun")
-mode = json.load(open(manifest))["gb18030_mode"]
-mb = int(nbytes) / 1e6
-print()
-print(f"rareflow-etl: {etl}")
-print(f"duckdb {dver}; GB18030 files read via: {mode}")
-print(f"median of {runs} run(s), wall seconds (/usr/bin/time -v for peak RSS)")
-print()
-hdr = ["rows", "input MB", "files", "rareflow s", "duckdb s", "rareflow/duckdb",
-       "rareflow MiB", "duckdb MiB", "rareflow MB/s", "duckdb MB/s"]
-val = [f"{int(rows):,}", f"{mb:.1f}", nfiles, f"{rf:.2f}", f"{dd:.2f}", f"{rf / dd:.2f}",
-       f"{peak('rareflow'):.0f}", f"{peak('duckdb'):.0f}", f"{mb / rf:.0f}", f"{mb / dd:.0f}"]
-w = [max(len(h), len(str(v))) for h, v in zip(hdr, val)]
-print("  ".join(h.rjust(x) for h, x in zip(hdr, w)))
-print("  ".join(str(v).rjust(x) for v, x in zip(val, w)))
-print()
-print(f"rareflow unchanged rerun (same raw, same warehouse): {rr:.2f} s, "
-      f"peak {peak('rerun'):.0f} MiB")
-print("all runs: " + "; ".join(f"{k} " + " ".join(f"{s:.2f}s/{r // 1024}MiB" for s, r in v)
-                               for k, v in t.items()))
-EOF
-
-# 8. Cross-check: both outputs read back with DuckDB.
-echo
-"$PY" "$BENCH/duckdb_load.py" check --rareflow "$RUNDIR/rareflow-$RUNS" \
-    --duckdb "$RUNDIR/duckdb-$RUNS" | tee -a "$REPORT"
-echo
-echo "report: $REPORT; DuckDB statement: $DWORK/duckdb_load.sql; logs: $LOGS"
+REPORT=${RESULTS%.txt}.report.txt
+{
+    echo "rareflow-etl: $ETL; $VERSIONS; layout $LAYOUT; median of $RUNS run(s)"
+    "$PY" "$BENCH/report.py" "$RESULTS"
+} | tee "$REPORT"
+echo "report: $REPORT; raw results: $RESULTS"

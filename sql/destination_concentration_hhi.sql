@@ -1,4 +1,5 @@
 -- description: Concentration of magnet export destinations by month: Herfindahl-Hirschman index (0-10,000), the top destination's share and the number of destinations.
+-- topic: magnets
 -- param: from month = 2024-01 : first month (YYYY-MM)
 -- param: to month = 2026-12 : last month (YYYY-MM)
 WITH by_partner AS (

@@ -1,4 +1,5 @@
 -- description: Where one element's exports went in a month (kg by destination), e.g. dysprosium in October 2025.
+-- topic: elements
 -- param: element text = Dy : chemical symbol
 -- param: month month = 2025-10 : the month (YYYY-MM)
 SELECT partner, partner_name, SUM(quantity_kg) AS kg

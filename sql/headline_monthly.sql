@@ -1,7 +1,9 @@
 -- description: China's headline export series by month (default 稀土, rare earths, tonnes) with MoM and YoY; January-February stays one two-month period, so its MoM is left empty and March's MoM is against nothing.
+-- topic: headline
 -- param: series text = 稀土 : the commodity as published (稀土, 稀土永磁, ...)
 -- param: from month = 2024-01 : first period (YYYY-MM)
 -- param: to month = 2026-12 : last period (YYYY-MM)
+-- chart: line x=period y=quantity title="China's headline rare-earth exports (t)"
 WITH latest AS (
     -- one figure per period: the most recent release that states it
     SELECT *, ROW_NUMBER() OVER (PARTITION BY series, period, months ORDER BY release DESC) AS pick

@@ -1,4 +1,5 @@
 -- description: China's headline rare-earth tonnage against the sum of the detailed tariff lines it covers (metals, oxides, compounds), by period: the two releases should agree.
+-- topic: headline
 -- param: from month = 2024-01 : first period (YYYY-MM)
 -- param: to month = 2026-12 : last period (YYYY-MM)
 WITH headline AS (

@@ -1,4 +1,5 @@
 -- description: For one destination's magnets in a month: the last earlier month that was as low or lower ("lowest since ...").
+-- topic: magnets
 -- param: partner text = USA : ISO 3166 alpha-3 of the destination
 -- param: month month = 2026-03 : the month (YYYY-MM)
 WITH monthly AS (

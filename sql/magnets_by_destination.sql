@@ -1,5 +1,7 @@
 -- description: Rare-earth magnet exports (HS 85051110) by destination for a month, with the change on the month before and each destination's share.
+-- topic: magnets
 -- param: month month = 2025-11 : the month to report (YYYY-MM)
+-- chart: bar x=partner y=tonnes highlight=USA title="Rare-earth magnet exports by destination (t)"
 WITH monthly AS (
     SELECT partner, partner_name, period, SUM(quantity_kg) AS kg
     FROM trade_flows

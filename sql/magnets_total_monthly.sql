@@ -1,6 +1,8 @@
 -- description: Total rare-earth magnet exports by month, tonnes, with month-on-month and year-on-year change.
+-- topic: magnets
 -- param: from month = 2024-01 : first month shown (YYYY-MM)
 -- param: to month = 2026-12 : last month shown (YYYY-MM)
+-- chart: line x=period y=tonnes title="Rare-earth magnet exports, all destinations (t)"
 WITH monthly AS (
     SELECT period, SUM(quantity_kg) AS kg, SUM(value_usd) AS usd
     FROM trade_flows

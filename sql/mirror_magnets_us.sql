@@ -1,6 +1,8 @@
 -- description: Mirror statistics for magnets: China's reported exports to the US against US-reported imports from China, by month, tonnes and dollars, with one- and two-month shipping lags.
+-- topic: mirror
 -- param: from month = 2025-01 : first month (YYYY-MM)
 -- param: to month = 2025-12 : last month (YYYY-MM)
+-- chart: line x=period y=china_reports_t,us_reports_next_month_t title="Magnets, China to the US: China's exports vs US imports a month later (t)"
 WITH china AS (
     SELECT period, SUM(quantity_kg) AS kg, SUM(value_usd) AS usd
     FROM trade_flows

@@ -1,4 +1,5 @@
 -- description: Monthly average exports before and after a policy date (default: licensing of seven heavy rare earths, 2025-04-04), by product group and for controlled elements.
+-- topic: policy
 -- param: event date = 2025-04-04 : the policy date; its month counts as "after"
 -- param: months int = 3 : months on each side
 WITH monthly AS (

@@ -1,4 +1,5 @@
 -- description: "Rare earths and related products including magnets": China's exports by month of the product groups listed in the query (edit the list to change the definition), tonnes, with MoM.
+-- topic: headline
 -- param: from month = 2024-01 : first month (YYYY-MM)
 -- param: to month = 2026-12 : last month (YYYY-MM)
 WITH definition(product_group) AS (

@@ -1,4 +1,5 @@
 -- description: What revisions changed: each figure a later release replaced, old against new (kg and US dollars), with both releases named.
+-- topic: data quality
 -- param: from month = 2018-01 : first period (YYYY-MM)
 -- param: to month = 2030-12 : last period (YYYY-MM)
 WITH old AS (

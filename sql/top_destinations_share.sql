@@ -1,4 +1,5 @@
 -- description: The top destinations of rare-earth magnets in a month, with each one's share of the total and the running share.
+-- topic: magnets
 -- param: month month = 2025-11 : the month (YYYY-MM)
 -- param: top int = 10 : how many destinations
 WITH by_partner AS (

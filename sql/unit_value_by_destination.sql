@@ -1,4 +1,5 @@
 -- description: Unit value of rare-earth magnet exports (US dollars per kg) by destination for a month, largest destinations first.
+-- topic: magnets
 -- param: month month = 2025-11 : the month (YYYY-MM)
 SELECT
     partner,

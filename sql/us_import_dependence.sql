@@ -1,4 +1,5 @@
 -- description: China's share of US imports by month: sintered NdFeB magnets (HTS 8505.11.0070) and rare-earth metals/compounds, by value and weight, from US Census data.
+-- topic: mirror
 -- param: from month = 2025-01 : first month (YYYY-MM)
 -- param: to month = 2025-12 : last month (YYYY-MM)
 WITH lines AS (

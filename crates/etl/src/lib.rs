@@ -1,12 +1,30 @@
 //! # rareflow-etl
 //!
-//! Batch runs: find the raw releases, match them against the last snapshot's manifest,
-//! stream new and changed ones through ingest and normalize, reuse what is unchanged, settle
-//! revisions, write a new warehouse snapshot aside and publish it in one step. The
-//! `rareflow-etl` binary is a thin layer over [`run`].
+//! Batch runs: find the raw releases, ask the source registry which source reads each,
+//! match them against the last snapshot's manifest, stream new and changed ones through
+//! their source, reuse what is unchanged, settle revisions, write a new warehouse snapshot
+//! aside and publish it in one step. The `rareflow-etl` binary is a thin layer over [`run`].
+//!
+//! - [`options`]: what a run is told; [`summary`]: what it did, and progress callbacks;
+//!   [`error`]: why it stopped, and exit codes.
+//! - [`discover`]: files under the raw folder, each claimed by a source of the registry.
+//! - `plan`: incremental runs (unchanged, changed, removed files); `load`: one file through
+//!   its source on every core; `settle`: partitions and revisions; `run`: the whole batch.
+//! - [`hooks`]: fail points and pauses for the kill tests (cargo feature `failpoints`).
 
 pub mod discover;
-pub mod pipeline;
+pub mod error;
+pub mod hooks;
+mod load;
+pub mod options;
+mod plan;
+mod run;
+mod settle;
+pub mod summary;
 
-pub use discover::{RawFile, SourceKind, discover};
-pub use pipeline::{EtlError, FileSummary, NoProgress, Progress, RunOptions, RunSummary, run};
+pub use discover::{RawFile, discover};
+pub use error::{EtlError, exit};
+pub use hooks::Hooks;
+pub use options::{PublishGate, RunOptions};
+pub use run::{run, run_with};
+pub use summary::{FileSummary, NoProgress, Progress, RunSummary};

@@ -1,17 +1,81 @@
-//! China Customs records to `trade_flows` rows.
+//! China Customs (GACC) statistics-platform downloads: the [`Source`] and the mapping from
+//! records to `trade_flows` rows.
 
-use arrow::array::RecordBatch;
+use std::path::Path;
+use std::sync::Arc;
+
 use arrow::error::ArrowError;
 use rareflow_ingest::text::BadLineKind;
-use rareflow_ingest::{Chunk, Flow, GaccLayout, RowError};
+use rareflow_ingest::{Chunk, Flow, GaccFile, GaccLayout, IngestError, Language, RowError};
 
 use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows};
+use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows, hs_parts};
+use crate::source::{FileFacts, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension};
 use crate::units::kilograms;
 
 /// The source name of China Customs detail data.
 pub const SOURCE: &str = "gacc";
+
+/// China Customs platform CSV downloads under `gacc/export/` and `gacc/import/` (the
+/// platform's CSV has no flow column: the folder says it).
+#[derive(Debug, Default)]
+pub struct GaccPlatform;
+
+impl GaccPlatform {
+    fn flow_of(relative: &str) -> Option<Flow> {
+        match relative.split('/').nth(1)? {
+            "export" => Some(Flow::Export),
+            "import" => Some(Flow::Import),
+            _ => None,
+        }
+    }
+}
+
+impl Source for GaccPlatform {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn pattern(&self) -> &'static str {
+        "gacc/{export,import}/**/*.csv"
+    }
+
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        in_folder_with_extension(relative, "gacc", &["csv"]) && Self::flow_of(relative).is_some()
+    }
+
+    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
+        let flow = Self::flow_of(file.relative).unwrap_or(Flow::Export);
+        let mut gacc = GaccFile::open_with_chunk_size(file.path, file.chunk_bytes)?;
+        let layout = Arc::new(gacc.layout().clone());
+        let context = Arc::new(FileContext {
+            source_file: file.relative.to_owned(),
+            flow,
+            release: file.release,
+        });
+        while let Some(chunk) = gacc.next_chunk()? {
+            sink.progress(gacc.bytes_read());
+            let (reference, context, layout) =
+                (Arc::clone(file.reference), Arc::clone(&context), Arc::clone(&layout));
+            let work = Box::new(move || normalize_gacc_chunk(&reference, &context, &layout, &chunk));
+            if !sink.send(work) {
+                break;
+            }
+        }
+        Ok(FileFacts {
+            encoding: gacc.encoding().name().to_owned(),
+            layout: match layout.language {
+                Language::Chinese => "gacc-platform-zh",
+                Language::English => "gacc-platform-en",
+            }
+            .to_owned(),
+            flow: Some(flow.as_str().to_owned()),
+            sha256: Some(gacc.content_hash()),
+            warnings: Vec::new(),
+        })
+    }
+}
 
 /// What is known about a file before its rows are read.
 #[derive(Debug, Clone)]
@@ -24,33 +88,19 @@ pub struct FileContext {
     pub release: Release,
 }
 
-/// The rows of one chunk: loaded rows, rejects and counts.
-#[derive(Debug)]
-pub struct NormalizedChunk {
-    /// Position of the chunk in its file.
-    pub index: u64,
-    /// Loaded rows (`trade_flows` schema, partition columns included).
-    pub flows: RecordBatch,
-    /// Rejected rows (`rejects` schema).
-    pub rejects: RecordBatch,
-    /// Records read (non-blank lines after the header): always loaded + rejected.
-    pub rows_read: u64,
-    /// Earliest and latest period loaded, as `Date32`.
-    pub periods: Option<(i32, i32)>,
-}
-
 /// Normalizes one chunk of a China Customs download.
 pub fn normalize_gacc_chunk(
     reference: &Reference,
     file: &FileContext,
     layout: &GaccLayout,
     chunk: &Chunk,
-) -> Result<NormalizedChunk, ArrowError> {
+) -> Result<Normalized, ArrowError> {
     let mut flows = TradeFlowRows::with_capacity(chunk.text.len() / 120 + 16, file.release);
     let mut rejects = RejectRows::default();
     let mut spans = Vec::with_capacity(layout.width() + 2);
     let mut rows_read = 0u64;
     let mut periods: Option<(i32, i32)> = None;
+    let mut rows_without_usd = 0u64;
     let currency = layout.currency.code();
     let flow = file.flow.as_str();
     let reject = |rejects: &mut RejectRows, line: u64, err: &RowError, raw: &str| {
@@ -103,12 +153,11 @@ pub fn normalize_gacc_chunk(
             None => (period, period),
             Some((lo, hi)) => (lo.min(period), hi.max(period)),
         });
-        let value_usd = match layout.currency {
-            rareflow_ingest::Currency::Usd => Some(rec.value),
-            rareflow_ingest::Currency::Cny => reference
-                .cny_per_usd(rec.year, rec.month)
-                .map(|rate| rec.value / rate),
-        };
+        let value_usd = reference
+            .per_usd(currency, rec.year, rec.month)
+            .map(|rate| rec.value / rate);
+        rows_without_usd += u64::from(value_usd.is_none());
+        let (hs6, hs_level) = hs_parts(rec.hs_code);
         flows.push(&TradeFlowRow {
             source: SOURCE,
             reporter: "CHN",
@@ -121,11 +170,17 @@ pub fn normalize_gacc_chunk(
             month: rec.month,
             period,
             hs_code: rec.hs_code,
-            hs6: &rec.hs_code[..6],
+            hs6,
+            hs_level,
             classification: "CN8",
             product_group: product.map(|p| p.product_group.as_str()),
             element: product.and_then(|p| p.element.as_deref()),
             customs_regime: rec.regime_code,
+            customs_procedure: None,
+            transport_mode: None,
+            second_partner: None,
+            region_code: None,
+            region: None,
             quantity_kg: kilograms(rec.quantity1, rec.unit1, rec.quantity2, rec.unit2),
             quantity_native: Some(rec.quantity1),
             unit_native: Some(rec.unit1),
@@ -138,11 +193,14 @@ pub fn normalize_gacc_chunk(
             source_line: line_no,
         });
     }
-    Ok(NormalizedChunk {
-        index: chunk.index,
+    Ok(Normalized {
         flows: flows.finish()?,
+        annual: Normalized::empty().annual,
         rejects: rejects.finish()?,
         rows_read,
         periods,
+        rows_without_usd,
+        rows_gathered: 0,
+        gathered: None,
     })
 }

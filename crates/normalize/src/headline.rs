@@ -4,7 +4,9 @@
 //! Where a month column and the difference of year-to-date totals disagree beyond rounding
 //! (a revision), both are kept and the row says so.
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -12,12 +14,16 @@ use arrow::array::{
     StringBuilder,
 };
 use arrow::error::ArrowError;
-use rareflow_ingest::Currency;
-use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow};
+use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow, read_headline};
+use rareflow_ingest::{Currency, IngestError};
 
 use crate::period::month_start;
 use crate::reference::Reference;
+use crate::rows::RejectRows;
 use crate::schema::HEADLINE_SERIES;
+use crate::source::{
+    FileFacts, Gatherer, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension,
+};
 
 /// Source name of the headline tables.
 pub const SOURCE: &str = "gacc-headline";
@@ -35,6 +41,97 @@ pub struct HeadlineInput {
     pub release: HeadlineRelease,
     /// Commodity rows.
     pub rows: Vec<HeadlineRow>,
+}
+
+/// China Customs monthly headline tables under `gacc-headline/`. Year-to-date
+/// differencing needs every release, so the rows are gathered and `headline_series` is
+/// built at the end of the run, from unchanged files too.
+#[derive(Debug, Default)]
+pub struct GaccHeadline;
+
+impl Source for GaccHeadline {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn pattern(&self) -> &'static str {
+        "gacc-headline/**/*.csv"
+    }
+
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        in_folder_with_extension(relative, "gacc-headline", &["csv"])
+    }
+
+    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
+        let mut rows = Vec::new();
+        let mut rejects = RejectRows::default();
+        let mut read = 0u64;
+        let table = read_headline(file.path, &mut |r| {
+            read += 1;
+            match r {
+                Ok(row) => rows.push(row),
+                Err(r) => rejects.push(
+                    SOURCE,
+                    file.relative,
+                    r.line,
+                    r.error.code(),
+                    &r.error.to_string(),
+                    &r.raw,
+                ),
+            }
+        })?;
+        let facts = FileFacts {
+            encoding: table.encoding.to_owned(),
+            layout: "gacc-headline-table".to_owned(),
+            flow: Some(flow_of(&table.title).to_owned()),
+            ..FileFacts::default()
+        };
+        let first = month_start(table.year, table.first_month);
+        let last = month_start(table.year, table.last_month);
+        let input = HeadlineInput {
+            file: file.relative.to_owned(),
+            release: table,
+            rows,
+        };
+        sink.send(Box::new(move || {
+            let mut out = Normalized::empty();
+            out.rejects = rejects.finish()?;
+            out.rows_read = read;
+            out.rows_gathered = input.rows.len() as u64;
+            out.periods = Some((first, last));
+            out.gathered = Some(Box::new(input));
+            Ok(out)
+        }));
+        Ok(facts)
+    }
+
+    fn reread_unchanged(&self) -> bool {
+        true
+    }
+
+    fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
+        Some(Box::new(HeadlineGatherer::default()))
+    }
+}
+
+#[derive(Default)]
+struct HeadlineGatherer {
+    inputs: Vec<HeadlineInput>,
+}
+
+impl Gatherer for HeadlineGatherer {
+    fn add(&mut self, part: Box<dyn Any + Send>) {
+        if let Ok(input) = part.downcast::<HeadlineInput>() {
+            self.inputs.push(*input);
+        }
+    }
+
+    fn finish(
+        self: Box<Self>,
+        reference: &Reference,
+    ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
+        Ok(vec![("headline_series", headline_series(reference, &self.inputs)?)])
+    }
 }
 
 fn flow_of(title: &str) -> &'static str {
@@ -107,10 +204,11 @@ pub fn headline_series(
     for input in inputs {
         let r = &input.release;
         let flow = flow_of(&r.title);
-        let rate = match r.currency {
-            Currency::Usd => Some(1.0),
-            Currency::Cny => reference.cny_per_usd(r.year, r.last_month),
+        let currency = match r.currency {
+            Currency::Usd => "USD",
+            Currency::Cny => "CNY",
         };
+        let rate = reference.per_usd(currency, r.year, r.last_month);
         for row in &input.rows {
             let previous = (r.first_month > 1)
                 .then(|| ytd.get(&(flow, row.series.as_str(), r.year, r.first_month - 1)))
@@ -153,11 +251,13 @@ pub fn headline_series(
             quantity_from_ytd.append_option(q_from_ytd.map(|x| round1(x * factor)));
             revised.append_value(is_revision);
             note.append_option(match (how, is_revision) {
-                (_, true) => Some(format!(
-                    "revision: month column {} but year-to-date totals differ by {:.1}; the month column is kept as quantity",
-                    row.month_quantity.unwrap_or_default(),
-                    q_from_ytd.unwrap_or_default()
-                )),
+                (_, true) => {
+                    let (m, d) = (row.month_quantity.unwrap_or_default(), q_from_ytd.unwrap_or_default());
+                    Some(format!(
+                        "revision: month column {m} but year-to-date totals give {d:.1}, a difference of {:.1}; the month column is kept as quantity",
+                        m - d
+                    ))
+                }
                 ("ytd_difference", _) => Some("month column empty: year-to-date total minus the previous release's".to_owned()),
                 ("year_to_date", _) if r.last_month > r.first_month => {
                     Some(format!("January-{} published together: one {}-month period", r.last_month, r.last_month - r.first_month + 1))

@@ -4,23 +4,31 @@
 //! kilograms, US dollars, first-of-month dates, HS6, and the rare-earth taxonomy.
 //!
 //! What this crate owns:
-//! - [`reference`]: the reference tables (countries, products/taxonomy, FX rates, policy
-//!   events). They are data (`data/reference/*.csv`), compiled into the binaries.
-//! - [`schema`]: the columns of every warehouse table.
-//! - [`gacc`]: the mapping from China Customs records to `trade_flows` rows and rejects.
-//! - [`sources`]: the same for UN Comtrade and US Census records.
-//! - [`headline`]: China's headline tables to `headline_series` (year-to-date differencing).
+//! - [`source`]: the plug-in shape of a source ([`Source`]), and [`registry`]: the one list
+//!   of sources. One module per source maps its records to rows and rejects:
+//!   [`gacc`] (China Customs platform downloads), [`headline`] (China's headline tables to
+//!   `headline_series`, year-to-date differencing), [`comtrade`] (UN Comtrade) and
+//!   [`census`] (US Census).
+//! - [`reference`]: the reference tables (countries, products/taxonomy, policy events),
+//!   compiled in from `data/reference/*.csv`; [`fx`]: exchange rates, which a run may read
+//!   from a file so that they can be updated without a rebuild.
+//! - [`schema`]: the columns of every warehouse table, each with its description.
 //! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources.
 
+pub mod census;
+pub mod comtrade;
+pub mod fx;
 pub mod gacc;
 pub mod headline;
 pub mod period;
 pub mod reference;
+pub mod registry;
 pub mod rows;
 pub mod schema;
-pub mod sources;
+pub mod source;
 pub mod units;
 
-pub use gacc::{FileContext, NormalizedChunk, normalize_gacc_chunk};
 pub use reference::{Reference, ReferenceError};
+pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};
+pub use source::{FileFacts, Normalized, Source, SourceFile, Work, WorkSink};

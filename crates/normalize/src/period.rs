@@ -30,15 +30,21 @@ pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
     (yoe + era * 400 + i32::from(m <= 2), m, d)
 }
 
-/// `YYYY-MM-DD` to a `Date32`, `None` unless month is 1-12 and day 1-31.
+/// `YYYY-MM-DD` to a `Date32`; `None` for anything that is not a real calendar date
+/// (`2025-02-31`, `2025-13-01`, `2024-02-30`), so no date silently rolls over.
 pub fn parse_date(text: &str) -> Option<i32> {
     let mut parts = text.trim().split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    if parts.next().is_some() || y.len() != 4 {
         return None;
     }
     let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| days_from_civil(y, m, d))
+    if !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // The date is real exactly when it converts back to itself.
+    (civil_from_days(days) == (y, m, d)).then_some(days)
 }
 
 #[cfg(test)]
@@ -55,5 +61,10 @@ mod tests {
         assert_eq!(parse_date("2025-11-01"), Some(20_393));
         assert_eq!(parse_date("2025-13-01"), None);
         assert_eq!(parse_date("2025-11"), None);
+        assert_eq!(parse_date("2025-02-31"), None);
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("2024-02-29"), Some(19_782));
+        assert_eq!(parse_date("2025-04-31"), None);
+        assert_eq!(parse_date("2025-11-00"), None);
     }
 }

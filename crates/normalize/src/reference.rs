@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Date32Array, Float64Array, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, BooleanArray, Date32Array, RecordBatch, StringArray};
 use arrow::datatypes::{Field, Schema};
 
+use crate::fx::FxRates;
 use crate::period::days_from_civil;
+use std::path::Path;
 
 const COUNTRIES_CSV: &str = include_str!("../../../data/reference/countries.csv");
 const PRODUCTS_CSV: &str = include_str!("../../../data/reference/products.csv");
-const FX_RATES_CSV: &str = include_str!("../../../data/reference/fx_rates.csv");
 const POLICY_EVENTS_CSV: &str = include_str!("../../../data/reference/policy_events.csv");
 const M49_CSV: &str = include_str!("../../../data/reference/m49_countries.csv");
 const CENSUS_CSV: &str = include_str!("../../../data/reference/census_countries.csv");
@@ -121,8 +122,7 @@ pub struct Reference {
     by_gacc_code: HashMap<u16, usize>,
     products: Vec<Product>,
     by_hs8: HashMap<u32, usize>,
-    /// (year, month) -> (yuan per dollar, source)
-    fx: HashMap<(i32, u32), (f64, String)>,
+    fx: FxRates,
     events: Vec<PolicyEvent>,
     partner_codes: Vec<PartnerCode>,
     by_partner_code: HashMap<(&'static str, String), usize>,
@@ -161,6 +161,13 @@ fn records(
 impl Reference {
     /// The reference tables shipped with rareflow.
     pub fn bundled() -> Result<Reference, ReferenceError> {
+        Reference::load(None)
+    }
+
+    /// The bundled tables, with exchange rates from `DIR/fx_rates.csv` when a reference
+    /// folder is given and has one (rates change monthly; the rest does not).
+    pub fn load(reference_dir: Option<&Path>) -> Result<Reference, ReferenceError> {
+        let fx = FxRates::from_dir_or_bundled(reference_dir)?;
         let bad = |table: &'static str, line: u64, message: String| ReferenceError {
             table,
             line,
@@ -198,17 +205,6 @@ impl Reference {
                 name_en: r[6].to_owned(),
                 name_zh: r[7].to_owned(),
             });
-        }
-        let mut fx = HashMap::new();
-        for (line, r) in records("fx_rates", FX_RATES_CSV)? {
-            let (y, m) = r[0]
-                .split_once('-')
-                .and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?)))
-                .ok_or_else(|| bad("fx_rates", line, format!("bad month {:?}", &r[0])))?;
-            let rate: f64 = r[1]
-                .parse()
-                .map_err(|_| bad("fx_rates", line, format!("bad rate {:?}", &r[1])))?;
-            fx.insert((y, m), (rate, r[2].to_owned()));
         }
         let mut events = Vec::new();
         for (line, r) in records("policy_events", POLICY_EVENTS_CSV)? {
@@ -328,9 +324,14 @@ impl Reference {
         }
     }
 
-    /// Yuan per US dollar for a month.
-    pub fn cny_per_usd(&self, year: i32, month: u32) -> Option<f64> {
-        self.fx.get(&(year, month)).map(|(r, _)| *r)
+    /// Units of `currency` per US dollar for a month (1 for USD).
+    pub fn per_usd(&self, currency: &str, year: i32, month: u32) -> Option<f64> {
+        self.fx.per_usd(currency, year, month)
+    }
+
+    /// The exchange rates in use.
+    pub fn fx(&self) -> &FxRates {
+        &self.fx
     }
 
     /// The reference tables as Arrow batches, by warehouse table name.
@@ -338,7 +339,7 @@ impl Reference {
         vec![
             ("countries", self.countries_batch()),
             ("products", self.products_batch()),
-            ("fx_rates", self.fx_batch()),
+            ("fx_rates", self.fx.batch()),
             ("policy_events", self.events_batch()),
             ("partner_codes", self.partner_codes_batch()),
             ("hs_concordance", self.concordance_batch()),
@@ -381,31 +382,6 @@ impl Reference {
             ("controlled_element", flag(|p| p.controlled_element)),
             ("name_en", col(|p| &p.name_en)),
             ("name_zh", col(|p| &p.name_zh)),
-        ])
-    }
-
-    fn fx_batch(&self) -> RecordBatch {
-        let mut rows: Vec<_> = self.fx.iter().collect();
-        rows.sort_by_key(|(k, _)| **k);
-        batch(vec![
-            (
-                "month",
-                Arc::new(Date32Array::from_iter_values(
-                    rows.iter().map(|((y, m), _)| days_from_civil(*y, *m, 1)),
-                )),
-            ),
-            (
-                "cny_per_usd",
-                Arc::new(Float64Array::from_iter_values(
-                    rows.iter().map(|(_, (r, _))| *r),
-                )),
-            ),
-            (
-                "source",
-                Arc::new(StringArray::from_iter_values(
-                    rows.iter().map(|(_, (_, s))| s.as_str()),
-                )),
-            ),
         ])
     }
 
@@ -463,7 +439,7 @@ impl Reference {
 /// Reference columns that may hold NULL.
 const NULLABLE: [&str; 4] = ["element", "product_group", "valid_from", "valid_to"];
 
-fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+pub(crate) fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
     let fields: Vec<Field> = columns
         .iter()
         .map(|(n, a)| {
@@ -497,7 +473,7 @@ mod tests {
             r.product_by_hs8("28469015").unwrap().element.as_deref(),
             Some("Dy")
         );
-        assert!(r.cny_per_usd(2018, 1).is_some());
+        assert!(r.per_usd("CNY", 2018, 1).is_some());
         for (name, b) in r.tables() {
             assert!(b.num_rows() > 0, "{name} is empty");
         }

@@ -36,8 +36,10 @@ pub struct TradeFlowRow<'a> {
     pub period: i32,
     /// Commodity code as reported.
     pub hs_code: &'a str,
-    /// HS6 heading.
-    pub hs6: &'a str,
+    /// HS6 heading; `None` for aggregate (shorter) and masked codes.
+    pub hs6: Option<&'a str>,
+    /// Digits of the code (2, 4, 6, 8, 10), 0 for a total.
+    pub hs_level: i32,
     /// Code system of `hs_code` (`CN8`, `H6`, `HTS10`, ...).
     pub classification: &'a str,
     /// Taxonomy group.
@@ -46,6 +48,16 @@ pub struct TradeFlowRow<'a> {
     pub element: Option<&'a str>,
     /// Customs regime as reported.
     pub customs_regime: Option<&'a str>,
+    /// Comtrade customs procedure code.
+    pub customs_procedure: Option<&'a str>,
+    /// Comtrade mode of transport code.
+    pub transport_mode: Option<&'a str>,
+    /// Comtrade second partner code.
+    pub second_partner: Option<&'a str>,
+    /// China Customs registration place code.
+    pub region_code: Option<&'a str>,
+    /// China Customs registration place name.
+    pub region: Option<&'a str>,
     /// Kilograms, when a weight is known.
     pub quantity_kg: Option<f64>,
     /// Quantity in the first reported unit.
@@ -66,6 +78,19 @@ pub struct TradeFlowRow<'a> {
     pub source_file: &'a str,
     /// 1-based line in that file.
     pub source_line: u64,
+}
+
+/// The HS6 heading and level of a commodity code: `("850511", 8)` for `85051110`;
+/// `(None, 4)` for `8505`, `(None, 0)` for `TOTAL`, `(None, 8)` for a masked `85XXXXXX`.
+pub fn hs_parts(code: &str) -> (Option<&str>, i32) {
+    let code = code.trim();
+    if !code.bytes().any(|b| b.is_ascii_digit()) {
+        return (None, 0);
+    }
+    let level = code.len() as i32;
+    let digits = code.bytes().all(|b| b.is_ascii_digit());
+    let hs6 = code.get(..6).filter(|h| digits && h.len() == 6);
+    (hs6, level)
 }
 
 /// Which release rows come from: set per file, stored on every row so that revisions and
@@ -96,10 +121,16 @@ pub struct TradeFlowRows {
     month: Int32Builder,
     hs_code: StringBuilder,
     hs6: StringBuilder,
+    hs_level: Int32Builder,
     classification: StringBuilder,
     product_group: StringBuilder,
     element: StringBuilder,
     customs_regime: StringBuilder,
+    customs_procedure: StringBuilder,
+    transport_mode: StringBuilder,
+    second_partner: StringBuilder,
+    region_code: StringBuilder,
+    region: StringBuilder,
     quantity_kg: Float64Builder,
     quantity_native: Float64Builder,
     unit_native: StringBuilder,
@@ -133,10 +164,16 @@ impl TradeFlowRows {
             month: Int32Builder::with_capacity(capacity),
             hs_code: s(),
             hs6: s(),
+            hs_level: Int32Builder::with_capacity(capacity),
             classification: s(),
             product_group: s(),
             element: s(),
             customs_regime: s(),
+            customs_procedure: s(),
+            transport_mode: s(),
+            second_partner: s(),
+            region_code: s(),
+            region: s(),
             quantity_kg: Float64Builder::with_capacity(capacity),
             quantity_native: Float64Builder::with_capacity(capacity),
             unit_native: s(),
@@ -174,11 +211,17 @@ impl TradeFlowRows {
         self.year.append_value(r.year);
         self.month.append_value(r.month as i32);
         self.hs_code.append_value(r.hs_code);
-        self.hs6.append_value(r.hs6);
+        self.hs6.append_option(r.hs6);
+        self.hs_level.append_value(r.hs_level);
         self.classification.append_value(r.classification);
         self.product_group.append_option(r.product_group);
         self.element.append_option(r.element);
         self.customs_regime.append_option(r.customs_regime);
+        self.customs_procedure.append_option(r.customs_procedure);
+        self.transport_mode.append_option(r.transport_mode);
+        self.second_partner.append_option(r.second_partner);
+        self.region_code.append_option(r.region_code);
+        self.region.append_option(r.region);
         self.quantity_kg.append_option(r.quantity_kg);
         self.quantity_native.append_option(r.quantity_native);
         self.unit_native.append_option(r.unit_native);
@@ -206,14 +249,18 @@ impl TradeFlowRows {
             Arc::new(self.partner_name.finish()),
             Arc::new(self.partner_kind.finish()),
             Arc::new(self.period.finish()),
-            Arc::new(self.year.finish()),
-            Arc::new(self.month.finish()),
             Arc::new(self.hs_code.finish()),
             Arc::new(self.hs6.finish()),
+            Arc::new(self.hs_level.finish()),
             Arc::new(self.classification.finish()),
             Arc::new(self.product_group.finish()),
             Arc::new(self.element.finish()),
             Arc::new(self.customs_regime.finish()),
+            Arc::new(self.customs_procedure.finish()),
+            Arc::new(self.transport_mode.finish()),
+            Arc::new(self.second_partner.finish()),
+            Arc::new(self.region_code.finish()),
+            Arc::new(self.region.finish()),
             Arc::new(self.quantity_kg.finish()),
             Arc::new(self.quantity_native.finish()),
             Arc::new(self.unit_native.finish()),
@@ -226,6 +273,8 @@ impl TradeFlowRows {
             Arc::new(self.source_line.finish()),
             Arc::new(self.release_seq.finish()),
             Arc::new(self.loaded_at.finish().with_timezone("UTC")),
+            Arc::new(self.year.finish()),
+            Arc::new(self.month.finish()),
         ];
         RecordBatch::try_new(TRADE_FLOWS.clone(), columns)
     }
@@ -309,5 +358,21 @@ impl RejectRows {
                 Arc::new(self.raw_record.finish()),
             ],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hs_parts;
+
+    #[test]
+    fn hs_levels() {
+        assert_eq!(hs_parts("85051110"), (Some("850511"), 8));
+        assert_eq!(hs_parts("850511"), (Some("850511"), 6));
+        assert_eq!(hs_parts("8505"), (None, 4));
+        assert_eq!(hs_parts("85"), (None, 2));
+        assert_eq!(hs_parts("TOTAL"), (None, 0));
+        assert_eq!(hs_parts("85XXXXXX"), (None, 8));
+        assert_eq!(hs_parts("8505111000"), (Some("850511"), 10));
     }
 }

@@ -2,12 +2,23 @@
 
 use std::path::PathBuf;
 
+use datafusion::error::DataFusionError;
+
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     /// The warehouse could not be opened.
     #[error(transparent)]
     Warehouse(#[from] rareflow_warehouse::WarehouseError),
+    /// DataFusion refused to register a table of the snapshot.
+    #[error("registering table {table}: {source}")]
+    Register {
+        /// The table.
+        table: String,
+        /// The engine's error.
+        #[source]
+        source: DataFusionError,
+    },
     /// A SQL file could not be read.
     #[error("{path}: cannot read: {source}")]
     Read {
@@ -28,12 +39,28 @@ pub enum QueryError {
         message: String,
     },
     /// No saved query of that name.
-    #[error("no saved query {name:?} in {dir}: `rareflow-query list` shows them")]
+    #[error(
+        "no saved query {name:?} in {dir}{}: `rareflow-query list` shows them",
+        did_you_mean(suggestion)
+    )]
     UnknownQuery {
         /// What was asked for.
         name: String,
         /// Where it was looked for.
         dir: PathBuf,
+        /// The closest saved query's name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// No warehouse table of that name.
+    #[error(
+        "no table {name:?} in the warehouse{}: `rareflow-query describe` lists them",
+        did_you_mean(suggestion)
+    )]
+    UnknownTable {
+        /// What was asked for.
+        name: String,
+        /// The closest table name, if one is close.
+        suggestion: Option<String>,
     },
     /// A parameter is missing, unknown or has the wrong form.
     #[error("parameter {name}: {message}")]
@@ -44,24 +71,103 @@ pub enum QueryError {
         message: String,
     },
     /// The engine refused or failed the SQL.
-    #[error("{origin}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error(
+        "{origin}{}: {source}{}",
+        line.map(|l| format!(":{l}")).unwrap_or_default(),
+        hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
     Sql {
         /// The SQL file, or `<command line>`.
         origin: String,
         /// Line in the file, when the engine names one.
         line: Option<usize>,
-        /// The engine's message.
-        message: String,
+        /// A hint added to the engine's message (e.g. "did you mean trade_flows?").
+        hint: Option<String>,
+        /// The engine's error.
+        #[source]
+        source: DataFusionError,
     },
+    /// The engine failed outside any one statement (e.g. while streaming results).
+    #[error("{0}")]
+    Engine(#[source] DataFusionError),
     /// A statement that would change something.
-    #[error("{origin}: rareflow-query is read-only: {message}")]
+    #[error("{origin}: rareflow-query is read-only: {kind} statements are refused")]
     ReadOnly {
         /// The SQL file, or `<command line>`.
         origin: String,
-        /// The engine's message.
-        message: String,
+        /// What kind of statement it is (e.g. `CreateMemoryTable`, `Insert Into`, `COPY`).
+        kind: String,
     },
+    /// The command line asks for something that cannot be done (e.g. Parquet to a terminal).
+    #[error("{0}")]
+    Usage(String),
     /// Writing the output failed.
-    #[error("writing output: {0}")]
-    Output(String),
+    #[error("writing {target}: {source}")]
+    Output {
+        /// Where the output was going (a path or `standard output`).
+        target: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Encoding the output (CSV, JSON, table) failed.
+    #[error("encoding output: {0}")]
+    Encode(#[source] arrow::error::ArrowError),
+    /// Encoding Parquet output failed.
+    #[error("encoding Parquet output: {0}")]
+    Parquet(#[source] parquet::errors::ParquetError),
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_deref()
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default()
+}
+
+impl QueryError {
+    /// Whether the command line was wrong (bad or unknown parameter, unknown saved query
+    /// or table, impossible options), as opposed to a failure while running: the binary
+    /// exits with 2 for these, 1 for the others.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            QueryError::Param { .. }
+                | QueryError::UnknownQuery { .. }
+                | QueryError::UnknownTable { .. }
+                | QueryError::Usage(_)
+        )
+    }
+
+    /// An error writing the output to `target`, kept as an I/O error when it is one.
+    pub(crate) fn from_arrow(target: &str, e: arrow::error::ArrowError) -> QueryError {
+        match e {
+            arrow::error::ArrowError::IoError(_, source) => QueryError::Output {
+                target: target.to_owned(),
+                source,
+            },
+            other => QueryError::Encode(other),
+        }
+    }
+}
+
+/// As delta-rs does: an engine error stays the engine's error.
+impl From<DataFusionError> for QueryError {
+    fn from(e: DataFusionError) -> Self {
+        QueryError::Engine(e)
+    }
+}
+
+/// So that rareflow's functions can be called where DataFusion expects its own error type
+/// (table providers, UDFs): engine errors come back as they were, the rest as `External`.
+impl From<QueryError> for DataFusionError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::Engine(source) => source,
+            QueryError::Encode(source) => DataFusionError::ArrowError(Box::new(source), None),
+            QueryError::Parquet(source) => DataFusionError::ParquetError(Box::new(source)),
+            QueryError::Output { source, .. } => DataFusionError::IoError(source),
+            other => DataFusionError::External(Box::new(other)),
+        }
+    }
 }

@@ -7,17 +7,47 @@ use arrow::array::RecordBatch;
 use datafusion::common::ParamValues;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SQLOptions, SessionContext};
-use rareflow_warehouse::{Warehouse, session_for_snapshot};
+use rareflow_warehouse::Warehouse;
 
+use crate::catalog::session_for_snapshot;
 use crate::error::QueryError;
+use crate::suggest::closest;
 
 /// Statements that change state are refused: the warehouse is written only by rareflow-etl.
+/// This is the second guard; [`refuse_writes`] looks at the plan first.
 pub fn read_only_options() -> SQLOptions {
     SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false)
+}
+
+/// Refuses a plan that would change something (DDL, DML, COPY, or a statement such as SET),
+/// anywhere in it (also under EXPLAIN ANALYZE or in a subquery), with
+/// [`QueryError::ReadOnly`] naming the kind of statement.
+pub fn refuse_writes(origin: &str, plan: &LogicalPlan) -> Result<(), QueryError> {
+    let mut kind = None;
+    plan.apply_with_subqueries(|node| {
+        kind = match node {
+            LogicalPlan::Ddl(ddl) => Some(ddl.name().to_owned()),
+            LogicalPlan::Dml(dml) => Some(dml.op.name().to_owned()),
+            LogicalPlan::Copy(_) => Some("COPY".to_owned()),
+            LogicalPlan::Statement(statement) => Some(statement.name().to_owned()),
+            _ => return Ok(TreeNodeRecursion::Continue),
+        };
+        Ok(TreeNodeRecursion::Stop)
+    })
+    .map_err(|e| sql_error(origin, e, &[]))?;
+    match kind {
+        Some(kind) => Err(QueryError::ReadOnly {
+            origin: origin.to_owned(),
+            kind,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A session over the published snapshot of a warehouse, resolved once at open: every
@@ -45,6 +75,18 @@ impl QuerySession {
         &self.ctx
     }
 
+    /// Names of the tables registered in the session, sorted.
+    pub fn table_names(&self) -> Vec<String> {
+        let mut names = self
+            .ctx
+            .catalog("datafusion")
+            .and_then(|c| c.schema("public"))
+            .map(|s| s.table_names())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
     /// Plans `sql` read-only with `params` bound, and starts it. `origin` names the SQL
     /// (a file path) in errors.
     pub async fn stream(
@@ -53,15 +95,13 @@ impl QuerySession {
         sql: &str,
         params: ParamValues,
     ) -> Result<SendableRecordBatchStream, QueryError> {
-        let df = self
-            .ctx
-            .sql_with_options(sql, read_only_options())
-            .await
-            .map_err(|e| sql_error(origin, e))?;
-        let df = df
-            .with_param_values(params)
-            .map_err(|e| sql_error(origin, e))?;
-        df.execute_stream().await.map_err(|e| sql_error(origin, e))
+        let err = |e| sql_error(origin, e, &self.table_names());
+        let plan = self.ctx.state().create_logical_plan(sql).await.map_err(err)?;
+        refuse_writes(origin, &plan)?;
+        read_only_options().verify_plan(&plan).map_err(err)?;
+        let df = self.ctx.execute_logical_plan(plan).await.map_err(err)?;
+        let df = df.with_param_values(params).map_err(err)?;
+        df.execute_stream().await.map_err(err)
     }
 
     /// As [`QuerySession::stream`], collecting every batch.
@@ -75,25 +115,16 @@ impl QuerySession {
         let mut stream = self.stream(origin, sql, params).await?;
         let mut out = Vec::new();
         while let Some(batch) = stream.next().await {
-            out.push(batch.map_err(|e| sql_error(origin, e))?);
+            out.push(batch.map_err(|e| sql_error(origin, e, &[]))?);
         }
         Ok(out)
     }
 }
 
 /// Turns an engine error into one naming the SQL's origin and, when the parser gives one,
-/// the line.
-pub fn sql_error(origin: &str, e: DataFusionError) -> QueryError {
+/// the line. A table that is not found gets the closest of `tables` as a suggestion.
+pub fn sql_error(origin: &str, e: DataFusionError, tables: &[String]) -> QueryError {
     let message = e.strip_backtrace();
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("not supported")
-        && (lower.contains("ddl") || lower.contains("dml") || lower.contains("statement"))
-    {
-        return QueryError::ReadOnly {
-            origin: origin.to_owned(),
-            message,
-        };
-    }
     let line = message.find("Line: ").and_then(|i| {
         message[i + 6..]
             .split(|c: char| !c.is_ascii_digit())
@@ -101,10 +132,18 @@ pub fn sql_error(origin: &str, e: DataFusionError) -> QueryError {
             .parse()
             .ok()
     });
+    // DataFusion names a missing table only in its message: "table 'a.b.name' not found".
+    let hint = message
+        .split_once("table '")
+        .and_then(|(_, rest)| rest.split_once("' not found"))
+        .map(|(name, _)| name.rsplit('.').next().unwrap_or(name))
+        .and_then(|name| closest(name, tables.iter().map(String::as_str)))
+        .map(|s| format!("did you mean {s}?"));
     QueryError::Sql {
         origin: origin.to_owned(),
         line,
-        message,
+        hint,
+        source: e,
     }
 }
 
@@ -160,17 +199,17 @@ impl QuerySession {
         let view = ctx
             .sql(&sql)
             .await
-            .map_err(|e| sql_error("--as-of", e))?
+            .map_err(|e| sql_error("--as-of", e, &[]))?
             .into_view();
         let latest = ctx
             .deregister_table("trade_flows")
-            .map_err(|e| sql_error("--as-of", e))?;
+            .map_err(|e| sql_error("--as-of", e, &[]))?;
         if let Some(latest) = latest {
             ctx.register_table("trade_flows_latest", latest)
-                .map_err(|e| sql_error("--as-of", e))?;
+                .map_err(|e| sql_error("--as-of", e, &[]))?;
         }
         ctx.register_table("trade_flows", view)
-            .map_err(|e| sql_error("--as-of", e))?;
+            .map_err(|e| sql_error("--as-of", e, &[]))?;
         Ok(session)
     }
 }

@@ -2,21 +2,34 @@
 //!
 //! The analyst's side: saved queries (`sql/*.sql`, each with a header naming it, saying
 //! what it answers and which parameters it takes), parameters bound as values (never pasted
-//! into SQL text), read-only execution against a warehouse snapshot, and output formats.
-//! The `rareflow-query` binary is a thin layer over this crate, as datafusion-cli is over
-//! DataFusion.
+//! into SQL text), read-only execution against a warehouse snapshot, output formats, and
+//! data checks. The `rareflow-query` binary is a thin layer over this crate, as
+//! datafusion-cli is over DataFusion.
 //!
+//! - [`catalog`]: registering a snapshot's tables in DataFusion, and the list of tables.
 //! - [`saved`]: the catalog of saved queries and their headers.
 //! - [`params`]: parameter types and binding.
 //! - [`exec`]: opening a warehouse and running SQL read-only.
 //! - [`print`]: table, CSV, JSON and Parquet output.
+//! - [`describe`]: what each table and column holds.
+//! - [`chart`]: line and bar charts of results (SVG, PNG) with export-control markers.
+//! - [`report`]: the monthly brief (HTML or Markdown) from saved queries.
+//! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
 
+pub mod catalog;
+pub mod chart;
+pub mod checks;
+pub mod describe;
 pub mod error;
 pub mod exec;
 pub mod params;
 pub mod print;
+pub mod report;
 pub mod saved;
+mod suggest;
 
+pub use catalog::{TABLES, register_snapshot, session_config, session_for_snapshot};
+pub use checks::{CheckOutcome, print_outcomes, run_checks};
 pub use error::QueryError;
 pub use exec::{AsOf, QuerySession, read_only_options};
 pub use params::{ParamSpec, ParamType};

@@ -7,6 +7,7 @@ use datafusion::scalar::ScalarValue;
 use rareflow_normalize::period::{days_from_civil, parse_date};
 
 use crate::error::QueryError;
+use crate::suggest::closest;
 
 /// Type of a parameter, which says how its text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +102,10 @@ pub fn bind(specs: &[ParamSpec], given: &[(String, String)]) -> Result<ParamValu
                 message: if known.is_empty() {
                     "this query takes no parameters".into()
                 } else {
-                    format!("unknown; this query takes {}", known.join(", "))
+                    let hint = closest(name, known.iter().copied())
+                        .map(|s| format!(" (did you mean {s}?)"))
+                        .unwrap_or_default();
+                    format!("unknown; this query takes {}{hint}", known.join(", "))
                 },
             });
         }
@@ -142,4 +146,132 @@ pub fn parse_assignment(text: &str) -> Result<(String, String), String> {
         return Err(format!("bad parameter name {name:?}"));
     }
     Ok((name.to_owned(), value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, ty: ParamType, default: Option<&str>) -> ParamSpec {
+        ParamSpec {
+            name: name.into(),
+            ty,
+            default: default.map(str::to_owned),
+            help: "help".into(),
+        }
+    }
+
+    #[test]
+    fn values_parse_to_typed_scalars() {
+        // 2025-11-01 is day 20393 since 1970-01-01 (55 years with 14 leap days: 55*365+14 = 20089,
+        // plus 304 days for January to October 2025).
+        assert_eq!(
+            ParamType::Month.parse("2025-11"),
+            Ok(ScalarValue::Date32(Some(20393)))
+        );
+        assert_eq!(
+            ParamType::Date.parse("2025-11-01"),
+            Ok(ScalarValue::Date32(Some(20393)))
+        );
+        assert_eq!(ParamType::Int.parse(" 10 "), Ok(ScalarValue::Int64(Some(10))));
+        assert_eq!(
+            ParamType::Float.parse("2.5"),
+            Ok(ScalarValue::Float64(Some(2.5)))
+        );
+        assert_eq!(
+            ParamType::Text.parse(" Dy"),
+            Ok(ScalarValue::Utf8(Some(" Dy".into())))
+        );
+    }
+
+    #[test]
+    fn malformed_values_say_what_was_expected() {
+        assert_eq!(
+            ParamType::Month.parse("2025-13"),
+            Err("expected a month as YYYY-MM, got \"2025-13\"".into())
+        );
+        assert!(ParamType::Month.parse("November").is_err());
+        assert!(ParamType::Date.parse("2025-11-xx").is_err());
+        assert_eq!(
+            ParamType::Int.parse("1.5"),
+            Err("expected a whole number, got \"1.5\"".into())
+        );
+        assert!(ParamType::Float.parse("NaN").is_err());
+        assert!(ParamType::Float.parse("inf").is_err());
+    }
+
+    #[test]
+    fn type_names_round_trip() {
+        for ty in [
+            ParamType::Month,
+            ParamType::Date,
+            ParamType::Int,
+            ParamType::Float,
+            ParamType::Text,
+        ] {
+            assert_eq!(ParamType::from_name(ty.name()), Some(ty));
+        }
+        assert_eq!(ParamType::from_name("weekday"), None);
+    }
+
+    #[test]
+    fn assignments_split_on_the_first_equals_sign() {
+        assert_eq!(
+            parse_assignment("element=Dy"),
+            Ok(("element".into(), "Dy".into()))
+        );
+        assert_eq!(
+            parse_assignment("$q=a=b"),
+            Ok(("q".into(), "a=b".into()))
+        );
+        assert_eq!(
+            parse_assignment("month"),
+            Err("expected NAME=VALUE, got \"month\"".into())
+        );
+        assert_eq!(
+            parse_assignment("a b=1"),
+            Err("bad parameter name \"a b\"".into())
+        );
+    }
+
+    #[test]
+    fn binding_fills_defaults_and_the_last_value_wins() {
+        let specs = [
+            spec("month", ParamType::Month, Some("2025-11")),
+            spec("top", ParamType::Int, None),
+        ];
+        let given = [
+            ("top".to_owned(), "3".to_owned()),
+            ("top".to_owned(), "5".to_owned()),
+        ];
+        let ParamValues::Map(values) = bind(&specs, &given).unwrap() else {
+            panic!("expected named values");
+        };
+        assert_eq!(
+            values["month"].value,
+            ScalarValue::Date32(Some(20393))
+        );
+        assert_eq!(values["top"].value, ScalarValue::Int64(Some(5)));
+    }
+
+    #[test]
+    fn binding_errors_name_the_parameter() {
+        let specs = [spec("month", ParamType::Month, None)];
+        let missing = bind(&specs, &[]).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "parameter month: missing: pass --param month=<month> (help)"
+        );
+        let unknown = bind(&specs, &[("mnth".into(), "2025-11".into())]).unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "parameter mnth: unknown; this query takes month (did you mean month?)"
+        );
+        assert!(unknown.is_usage());
+        let none = bind(&[], &[("x".into(), "1".into())]).unwrap_err();
+        assert_eq!(
+            none.to_string(),
+            "parameter x: this query takes no parameters"
+        );
+    }
 }

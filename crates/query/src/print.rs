@@ -1,15 +1,18 @@
 //! Output formats: an aligned table for people, CSV and JSON for tools, Parquet for data.
 
+use std::fmt;
 use std::io::Write;
+use std::str::FromStr;
 
 use arrow::array::RecordBatch;
+use arrow::record_batch::RecordBatchWriter;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 
 use crate::error::QueryError;
 
 /// How results are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     /// Aligned text table.
     Table,
@@ -21,75 +24,161 @@ pub enum OutputFormat {
     Parquet,
 }
 
-fn out_err(e: impl std::fmt::Display) -> QueryError {
-    QueryError::Output(e.to_string())
+impl OutputFormat {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [OutputFormat; 4] = [
+        OutputFormat::Table,
+        OutputFormat::Csv,
+        OutputFormat::Json,
+        OutputFormat::Parquet,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
 }
 
-/// Writes a result stream in `format` to `out`. Table output collects (it needs column
-/// widths); the others stream batch by batch.
+impl fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An output format name that is not one of `table`, `csv`, `json`, `parquet`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown output format {given:?}: expected one of table, csv, json, parquet")]
+pub struct UnknownFormat {
+    /// What was given.
+    pub given: String,
+}
+
+impl FromStr for OutputFormat {
+    type Err = UnknownFormat;
+
+    /// Reads a format name, ignoring case.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        OutputFormat::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| UnknownFormat {
+                given: text.to_owned(),
+            })
+    }
+}
+
+/// Writes a result stream in `format` to `out` and returns the number of rows. Table output
+/// collects (it needs column widths); the others stream batch by batch. `target` names
+/// the output in errors (a path, or `standard output`). Errors of the result stream are
+/// the engine's ([`QueryError::Engine`]); failures to write are [`QueryError::Output`] with
+/// the I/O error. JSON output always ends with a newline.
 pub async fn write_stream(
     mut stream: SendableRecordBatchStream,
     format: OutputFormat,
-    out: Box<dyn Write + Send>,
+    mut out: Box<dyn Write + Send>,
+    target: &str,
 ) -> Result<u64, QueryError> {
     let schema = stream.schema();
-    let mut rows = 0u64;
-    match format {
+    let arrow_err = |e| QueryError::from_arrow(target, e);
+    let io_err = |source| QueryError::Output {
+        target: target.to_owned(),
+        source,
+    };
+    let rows = match format {
         OutputFormat::Table => {
             let mut batches = Vec::new();
+            let mut rows = 0u64;
             while let Some(b) = stream.next().await {
-                let b = b.map_err(out_err)?;
+                let b = b?;
                 rows += b.num_rows() as u64;
                 batches.push(b);
             }
-            let mut out = out;
-            let text = if batches.is_empty() {
-                arrow::util::pretty::pretty_format_batches(&[RecordBatch::new_empty(schema)])
-            } else {
-                arrow::util::pretty::pretty_format_batches(&batches)
+            if batches.is_empty() {
+                batches.push(RecordBatch::new_empty(schema));
             }
-            .map_err(out_err)?;
-            writeln!(out, "{text}").map_err(out_err)?;
-            writeln!(out, "{rows} row{}", if rows == 1 { "" } else { "s" }).map_err(out_err)?;
+            let text = arrow::util::pretty::pretty_format_batches(&batches).map_err(arrow_err)?;
+            writeln!(out, "{text}").map_err(io_err)?;
+            writeln!(out, "{rows} row{}", if rows == 1 { "" } else { "s" }).map_err(io_err)?;
+            rows
         }
         OutputFormat::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new()
+            let writer = arrow::csv::WriterBuilder::new()
                 .with_header(true)
-                .build(out);
-            let mut wrote_any = false;
-            while let Some(b) = stream.next().await {
-                let b = b.map_err(out_err)?;
-                rows += b.num_rows() as u64;
-                w.write(&b).map_err(out_err)?;
-                wrote_any = true;
-            }
-            if !wrote_any {
-                w.write(&RecordBatch::new_empty(schema)).map_err(out_err)?;
-            }
+                .build(&mut out);
+            write_all(&mut stream, writer, target).await?
         }
         OutputFormat::Json => {
-            let mut w = arrow::json::ArrayWriter::new(out);
+            let mut writer = arrow::json::ArrayWriter::new(&mut out);
+            let mut rows = 0u64;
             while let Some(b) = stream.next().await {
-                let b = b.map_err(out_err)?;
+                let b = b?;
                 rows += b.num_rows() as u64;
-                w.write(&b).map_err(out_err)?;
+                writer.write(&b).map_err(arrow_err)?;
             }
-            w.finish().map_err(out_err)?;
-            let mut out = w.into_inner();
-            if rows == 0 {
-                write!(out, "[]").map_err(out_err)?;
-            }
-            writeln!(out).map_err(out_err)?;
+            // `finish` writes `[]` when there was no row.
+            writer.finish().map_err(arrow_err)?;
+            drop(writer);
+            writeln!(out).map_err(io_err)?;
+            rows
         }
         OutputFormat::Parquet => {
-            let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, None).map_err(out_err)?;
-            while let Some(b) = stream.next().await {
-                let b = b.map_err(out_err)?;
-                rows += b.num_rows() as u64;
-                w.write(&b).map_err(out_err)?;
-            }
-            w.close().map_err(out_err)?;
+            let writer = parquet::arrow::ArrowWriter::try_new(&mut out, schema, None)
+                .map_err(QueryError::Parquet)?;
+            write_all(&mut stream, writer, target).await?
         }
-    }
+    };
+    out.flush().map_err(io_err)?;
     Ok(rows)
+}
+
+/// Streams every batch into `writer` and closes it. With no batch at all, an empty batch
+/// is written so that CSV still gets its header row.
+async fn write_all(
+    stream: &mut SendableRecordBatchStream,
+    mut writer: impl RecordBatchWriter,
+    target: &str,
+) -> Result<u64, QueryError> {
+    let arrow_err = |e| QueryError::from_arrow(target, e);
+    let mut rows = 0u64;
+    let mut wrote_any = false;
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        rows += b.num_rows() as u64;
+        writer.write(&b).map_err(arrow_err)?;
+        wrote_any = true;
+    }
+    if !wrote_any {
+        writer
+            .write(&RecordBatch::new_empty(stream.schema()))
+            .map_err(arrow_err)?;
+    }
+    writer.close().map_err(arrow_err)?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip_and_errors_list_the_choices() {
+        assert_eq!("table".parse(), Ok(OutputFormat::Table));
+        assert_eq!("CSV".parse(), Ok(OutputFormat::Csv));
+        assert_eq!(" json ".parse(), Ok(OutputFormat::Json));
+        assert_eq!("parquet".parse(), Ok(OutputFormat::Parquet));
+        assert_eq!(OutputFormat::Parquet.to_string(), "parquet");
+        for f in OutputFormat::ALL {
+            assert_eq!(f.to_string().parse(), Ok(f));
+        }
+        let err = "xlsx".parse::<OutputFormat>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown output format \"xlsx\": expected one of table, csv, json, parquet"
+        );
+    }
 }

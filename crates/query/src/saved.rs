@@ -2,16 +2,23 @@
 //!
 //! ```sql
 //! -- description: Magnet exports by destination for a month, with the change on the month before.
+//! -- topic: magnets
 //! -- param: month month = 2025-11 : the month to report (YYYY-MM)
 //! SELECT ... WHERE period = $month
 //! ```
 //! `param:` lines read `NAME TYPE [= DEFAULT] [: HELP]`, TYPE one of month, date, int,
-//! float, text. The query's name is the file name without `.sql`.
+//! float, text. `topic:` groups the query in `rareflow-query list` (magnets, elements,
+//! headline, mirror, policy, data quality...). The query's name is the file name without
+//! `.sql`. Data checks (`checks/*.sql`) use the same header.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::QueryError;
 use crate::params::{ParamSpec, ParamType};
+use crate::suggest::closest;
+
+/// The topic of saved queries whose header names none.
+pub const OTHER_TOPIC: &str = "other";
 
 /// A saved query.
 #[derive(Debug, Clone)]
@@ -22,6 +29,8 @@ pub struct SavedQuery {
     pub path: PathBuf,
     /// One line saying what it answers.
     pub description: String,
+    /// The topic it is listed under, if the header names one.
+    pub topic: Option<String>,
     /// Declared parameters.
     pub params: Vec<ParamSpec>,
     /// The whole file (header comments included, so engine line numbers match the file).
@@ -41,6 +50,7 @@ impl SavedQuery {
     /// Parses a saved query from its text.
     pub fn parse(path: &Path, sql: String) -> Result<SavedQuery, QueryError> {
         let mut description = String::new();
+        let mut topic = None;
         let mut params = Vec::new();
         for (i, line) in sql.lines().enumerate() {
             let trimmed = line.trim();
@@ -58,6 +68,8 @@ impl SavedQuery {
             };
             if let Some(text) = comment.strip_prefix("description:") {
                 description = text.trim().to_owned();
+            } else if let Some(text) = comment.strip_prefix("topic:") {
+                topic = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
             } else if let Some(text) = comment.strip_prefix("param:") {
                 params.push(parse_param(text).map_err(bad)?);
             }
@@ -70,9 +82,28 @@ impl SavedQuery {
             name,
             path: path.to_owned(),
             description,
+            topic,
             params,
             sql,
         })
+    }
+
+    /// The saved queries of `queries` grouped by topic: topics in alphabetical order with
+    /// the queries that name none last (under `other`), queries by name within a topic.
+    pub fn by_topic(queries: &[SavedQuery]) -> Vec<(&str, Vec<&SavedQuery>)> {
+        let mut groups: Vec<(&str, Vec<&SavedQuery>)> = Vec::new();
+        for q in queries {
+            let topic = q.topic.as_deref().unwrap_or(OTHER_TOPIC);
+            match groups.iter_mut().find(|(t, _)| *t == topic) {
+                Some((_, members)) => members.push(q),
+                None => groups.push((topic, vec![q])),
+            }
+        }
+        groups.sort_by_key(|(t, _)| (*t == OTHER_TOPIC, *t));
+        for (_, members) in &mut groups {
+            members.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        groups
     }
 
     /// Every saved query in `dir`, by name.
@@ -102,9 +133,14 @@ impl SavedQuery {
         if in_dir.is_file() {
             return SavedQuery::load(&in_dir);
         }
+        let known = SavedQuery::list(dir).unwrap_or_default();
         Err(QueryError::UnknownQuery {
             name: what.to_owned(),
             dir: dir.to_owned(),
+            suggestion: closest(
+                what.trim_end_matches(".sql"),
+                known.iter().map(|q| q.name.as_str()),
+            ),
         })
     }
 }
@@ -136,4 +172,113 @@ fn parse_param(text: &str) -> Result<ParamSpec, String> {
         default,
         help,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SavedQuery, QueryError> {
+        SavedQuery::parse(Path::new("sql/x.sql"), text.to_owned())
+    }
+
+    #[test]
+    fn header_gives_description_topic_and_params() {
+        let q = parse(
+            "-- description: Magnets by destination.\n\
+             -- topic: magnets\n\
+             -- param: month month = 2025-11 : the month (YYYY-MM)\n\
+             -- param: top int\n\
+             SELECT 1\n\
+             -- topic: not a header line any more\n",
+        )
+        .unwrap();
+        assert_eq!(q.name, "x");
+        assert_eq!(q.description, "Magnets by destination.");
+        assert_eq!(q.topic.as_deref(), Some("magnets"));
+        assert_eq!(
+            q.params,
+            vec![
+                ParamSpec {
+                    name: "month".into(),
+                    ty: ParamType::Month,
+                    default: Some("2025-11".into()),
+                    help: "the month (YYYY-MM)".into(),
+                },
+                ParamSpec {
+                    name: "top".into(),
+                    ty: ParamType::Int,
+                    default: None,
+                    help: String::new(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_param_lines_name_the_line() {
+        let err = parse("-- description: d\n-- param: month weekday\nSELECT 1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sql/x.sql:2: bad header: unknown parameter type \"weekday\": expected month, date, int, float or text"
+        );
+        let err = parse("-- param: month month = 2025-13\nSELECT 1").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("sql/x.sql:1: bad header: default of month: expected a month"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn queries_group_by_topic_with_untopical_ones_last() {
+        let q = |name: &str, topic: Option<&str>| SavedQuery {
+            name: name.into(),
+            path: PathBuf::from(format!("{name}.sql")),
+            description: String::new(),
+            topic: topic.map(str::to_owned),
+            params: vec![],
+            sql: String::new(),
+        };
+        let queries = [
+            q("b", Some("magnets")),
+            q("z", None),
+            q("a", Some("magnets")),
+            q("c", Some("elements")),
+        ];
+        let groups: Vec<(&str, Vec<&str>)> = SavedQuery::by_topic(&queries)
+            .into_iter()
+            .map(|(t, qs)| (t, qs.iter().map(|q| q.name.as_str()).collect()))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("elements", vec!["c"]),
+                ("magnets", vec!["a", "b"]),
+                ("other", vec!["z"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_suggests_the_closest_query() {
+        let dir = std::env::temp_dir().join(format!("rareflow-saved-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("magnets_by_destination.sql"),
+            "-- description: d\nSELECT 1",
+        )
+        .unwrap();
+        let err = SavedQuery::resolve("magnet_by_destination", &dir).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            matches!(&err, QueryError::UnknownQuery { suggestion: Some(s), .. } if s == "magnets_by_destination"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("(did you mean magnets_by_destination?)"),
+            "{err}"
+        );
+    }
 }

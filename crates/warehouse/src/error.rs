@@ -30,8 +30,8 @@ pub enum WarehouseError {
         /// The folder.
         path: PathBuf,
     },
-    /// Encoding Parquet failed.
-    #[error("{path}: writing Parquet: {source}")]
+    /// Reading or writing a Parquet file failed.
+    #[error("{path}: Parquet: {source}")]
     Parquet {
         /// The file.
         path: PathBuf,
@@ -39,18 +39,40 @@ pub enum WarehouseError {
         #[source]
         source: parquet::errors::ParquetError,
     },
-    /// An Arrow kernel failed.
-    #[error("arrow: {0}")]
-    Arrow(#[from] arrow::error::ArrowError),
-    /// DataFusion refused a table.
-    #[error("registering table {table}: {source}")]
-    Register {
+    /// A table schema could not be turned into a Parquet schema (no file involved).
+    #[error("Parquet schema of {table}: {source}")]
+    Schema {
         /// The table.
         table: String,
         /// The error.
         #[source]
-        source: datafusion::error::DataFusionError,
+        source: parquet::errors::ParquetError,
     },
+    /// Encoding a row group of one partition failed (in memory, before any file is written).
+    #[error("encoding a row group of partition year={}/month={}: {source}", partition.0, partition.1)]
+    Encode {
+        /// (year, month) of the partition.
+        partition: (i32, i32),
+        /// The error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// A column is missing or has another type than this version writes (an older or
+    /// foreign warehouse).
+    #[error("{place}: column {column} is {found}, expected {expected}")]
+    Column {
+        /// The file, folder or table read.
+        place: String,
+        /// The column.
+        column: String,
+        /// The type this version reads.
+        expected: String,
+        /// The type found, or "missing".
+        found: String,
+    },
+    /// An Arrow kernel failed.
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
 }
 
 impl WarehouseError {
@@ -65,5 +87,11 @@ impl WarehouseError {
             path,
             source,
         }
+    }
+
+    /// Wraps a Parquet error with the file it concerns.
+    pub fn parquet(path: impl Into<PathBuf>) -> impl FnOnce(parquet::errors::ParquetError) -> Self {
+        let path = path.into();
+        move |source| WarehouseError::Parquet { path, source }
     }
 }

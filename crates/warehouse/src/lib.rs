@@ -1,8 +1,9 @@
 //! # rareflow-warehouse
 //!
 //! The warehouse on disk: where each table lives, how a run writes aside and publishes in
-//! one atomic step, the lock that keeps two runs apart, and registering every table in a
-//! DataFusion `SessionContext` (used by `rareflow-etl`, `rareflow-query` and the tests).
+//! one atomic step, and the lock that keeps two runs apart (used by `rareflow-etl`,
+//! `rareflow-query` and the tests). Registering the tables in DataFusion is
+//! `rareflow_query::catalog`'s job: this crate does not depend on DataFusion.
 //!
 //! ## Layout
 //! ```text
@@ -23,20 +24,20 @@
 //! - [`store`]: snapshots, staging, atomic publish, the run lock.
 //! - [`parallel`]: encoding `trade_flows` row groups on worker threads, appending them per partition.
 //! - [`merge`]: reusing untouched partitions, settling revisions ([`merge::supersede`]).
-//! - [`manifest`]: reading `ingest_log` back for incremental runs.
-//! - [`catalog`]: registering a snapshot's tables in DataFusion.
+//! - [`manifest`]: reading `ingest_log` back for incremental runs; [`ingest_log`]: writing it.
 
-pub mod catalog;
+mod column;
 pub mod error;
+pub mod ingest_log;
 pub mod manifest;
 pub mod merge;
 pub mod parallel;
 pub mod store;
 pub mod writer;
 
-pub use catalog::{TABLES, register_snapshot, session_for_snapshot};
 pub use error::WarehouseError;
+pub use ingest_log::{IngestLogWriter, LogRow};
 pub use manifest::{ManifestEntry, read_manifest};
-pub use parallel::{EncodedPart, PartitionAppender, PartitionLayout};
+pub use parallel::{PartitionAppender, PartitionLayout, PartitionRows};
 pub use store::{RunLock, Staging, Warehouse};
 pub use writer::{TableWriter, writer_properties};

@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{Date32Type, Int64Type, TimestampMicrosecondType};
 
+use crate::column::{Strings, primitive, strings};
 use crate::error::WarehouseError;
 use crate::merge::read_dir_batches;
 
@@ -36,59 +37,50 @@ pub struct ManifestEntry {
 }
 
 /// Reads the manifest of a snapshot. `None` when the snapshot predates manifests with
-/// release identities (the next run then rebuilds fully).
+/// release identities (the next run then rebuilds fully). A column of another type than
+/// this version writes is an error naming the folder, the column and the type expected.
 pub fn read_manifest(snapshot: &Path) -> Result<Option<Vec<ManifestEntry>>, WarehouseError> {
     let dir = snapshot.join("ingest_log");
     if !dir.is_dir() {
         return Ok(None);
     }
+    let place = dir.display();
     let mut out = Vec::new();
     for batch in read_dir_batches(&dir)? {
         let schema = batch.schema();
-        let col = |name: &str| schema.index_of(name).ok().map(|i| batch.column(i).clone());
-        let (
-            Some(file),
-            Some(source),
-            Some(sha),
-            Some(bytes),
-            Some(modified),
-            Some(seq),
-            Some(at),
-            Some(first),
-            Some(last),
-        ) = (
-            col("source_file"),
-            col("source"),
-            col("content_sha256"),
-            col("bytes"),
-            col("modified_ns"),
-            col("release_seq"),
-            col("loaded_at"),
-            col("first_period"),
-            col("last_period"),
-        )
-        else {
+        let required = [
+            "source_file",
+            "source",
+            "content_sha256",
+            "bytes",
+            "modified_ns",
+            "release_seq",
+            "loaded_at",
+            "first_period",
+            "last_period",
+        ];
+        if required.iter().any(|c| schema.index_of(c).is_err()) {
             return Ok(None);
-        };
-        let text = |a: &dyn Array, i: usize| -> String {
-            a.as_string_opt::<i32>()
-                .map(|s| s.value(i).to_owned())
-                .or_else(|| a.as_string_view_opt().map(|s| s.value(i).to_owned()))
-                .unwrap_or_default()
-        };
-        let (first, last) = (
-            first.as_primitive::<Date32Type>(),
-            last.as_primitive::<Date32Type>(),
-        );
+        }
+        let file = strings(&batch, "source_file", &place)?;
+        let source = strings(&batch, "source", &place)?;
+        let sha = strings(&batch, "content_sha256", &place)?;
+        let bytes = primitive::<Int64Type>(&batch, "bytes", &place)?;
+        let modified = primitive::<Int64Type>(&batch, "modified_ns", &place)?;
+        let seq = primitive::<Int64Type>(&batch, "release_seq", &place)?;
+        let at = primitive::<TimestampMicrosecondType>(&batch, "loaded_at", &place)?;
+        let first = primitive::<Date32Type>(&batch, "first_period", &place)?;
+        let last = primitive::<Date32Type>(&batch, "last_period", &place)?;
+        let text = |s: &Strings<'_>, i: usize| s.get(i).unwrap_or_default().to_owned();
         for i in 0..batch.num_rows() {
             out.push(ManifestEntry {
-                file: text(file.as_ref(), i),
-                source: text(source.as_ref(), i),
-                sha256: text(sha.as_ref(), i),
-                bytes: bytes.as_primitive::<Int64Type>().value(i),
-                modified_ns: modified.as_primitive::<Int64Type>().value(i),
-                release_seq: seq.as_primitive::<Int64Type>().value(i),
-                loaded_at: at.as_primitive::<TimestampMicrosecondType>().value(i),
+                file: text(&file, i),
+                source: text(&source, i),
+                sha256: text(&sha, i),
+                bytes: bytes.value(i),
+                modified_ns: modified.value(i),
+                release_seq: seq.value(i),
+                loaded_at: at.value(i),
                 first_period: first.is_valid(i).then(|| first.value(i)),
                 last_period: last.is_valid(i).then(|| last.value(i)),
                 row: batch.slice(i, 1),

@@ -6,12 +6,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{AsArray, BooleanArray, RecordBatch};
-use arrow::compute::filter_record_batch;
-use arrow::datatypes::Int64Type;
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch, new_null_array};
+use arrow::compute::{cast, filter_record_batch};
+use arrow::datatypes::{DataType, Int64Type};
 use arrow::row::{RowConverter, SortField};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::column::{primitive, strings};
 use crate::error::WarehouseError;
 
 /// Folder of one Hive partition.
@@ -61,17 +62,16 @@ pub fn read_dir_batches(dir: &Path) -> Result<Vec<RecordBatch>, WarehouseError> 
     let mut out = Vec::new();
     for path in parquet_files(dir)? {
         let file = fs::File::open(&path).map_err(WarehouseError::io("open", &path))?;
-        let perr = |source| WarehouseError::Parquet {
-            path: path.clone(),
-            source,
-        };
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(perr)?
+            .map_err(WarehouseError::parquet(&path))?
             .with_batch_size(64 * 1024)
             .build()
-            .map_err(perr)?;
+            .map_err(WarehouseError::parquet(&path))?;
         for batch in reader {
-            out.push(batch?);
+            out.push(batch.map_err(|e| WarehouseError::Parquet {
+                path: path.clone(),
+                source: parquet::errors::ParquetError::External(Box::new(e)),
+            })?);
         }
     }
     Ok(out)
@@ -101,21 +101,14 @@ pub fn keep_files(
 ) -> Result<Vec<RecordBatch>, WarehouseError> {
     let mut out = Vec::with_capacity(batches.len());
     for b in batches {
-        let idx = b.schema().index_of("source_file")?;
-        let files = b.column(idx).as_string_opt::<i32>();
-        let mask: BooleanArray = match files {
-            Some(files) => files
-                .iter()
-                .map(|f| Some(f.is_some_and(|f| keep.contains(f))))
-                .collect(),
-            None => {
-                let files = b.column(idx).as_string_view();
-                files
-                    .iter()
-                    .map(|f| Some(f.is_some_and(|f| keep.contains(f))))
-                    .collect()
-            }
-        };
+        let files = strings(
+            &b,
+            "source_file",
+            &"rows carried from the previous snapshot",
+        )?;
+        let mask: BooleanArray = (0..b.num_rows())
+            .map(|i| Some(files.get(i).is_some_and(|f| keep.contains(f))))
+            .collect();
         let kept = filter_record_batch(&b, &mask)?;
         if kept.num_rows() > 0 {
             out.push(kept);
@@ -124,62 +117,84 @@ pub fn keep_files(
     Ok(out)
 }
 
+/// Where the rows given to [`releases`] and [`supersede`] come from, for error messages.
+const SETTLED: &str = "trade_flows (rows being settled)";
+
 /// The distinct `release_seq` values of some batches.
 pub fn releases(batches: &[RecordBatch]) -> Result<BTreeSet<i64>, WarehouseError> {
     let mut out = BTreeSet::new();
     for b in batches {
-        let col = b
-            .column(b.schema().index_of("release_seq")?)
-            .as_primitive::<Int64Type>()
-            .clone();
-        out.extend(col.values().iter().copied());
+        let col = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;
+        out.extend(col.iter().flatten());
     }
     Ok(out)
 }
 
+/// The key columns of one batch, in `key` order, each as `types` says: a key column the
+/// batch lacks (written before the key gained it) is NULL on every row.
+fn key_columns(b: &RecordBatch, key: &[(&str, DataType)]) -> Result<Vec<ArrayRef>, WarehouseError> {
+    key.iter()
+        .map(|(name, ty)| match b.schema().index_of(name) {
+            Ok(i) if b.column(i).data_type() == ty => Ok(b.column(i).clone()),
+            Ok(i) => cast(b.column(i), ty).map_err(|_| WarehouseError::Column {
+                place: SETTLED.to_owned(),
+                column: (*name).to_owned(),
+                expected: ty.to_string(),
+                found: b.column(i).data_type().to_string(),
+            }),
+            Err(_) => Ok(new_null_array(ty, b.num_rows())),
+        })
+        .collect()
+}
+
 /// Splits rows into the current figures (for each key, the rows of the latest release that
-/// reports it) and the superseded ones. Exact: keys are compared in Arrow's row format.
+/// reports it) and the superseded ones.
+///
+/// Keys are compared exactly, in Arrow's row format, with NULL equal to NULL (a figure with
+/// no transport mode revises the same figure with no transport mode). A key column missing
+/// from some batches (files written before the key gained it) counts as NULL there; one
+/// missing everywhere is ignored. Rows keep their order; batches without rows are dropped.
 pub fn supersede(
     batches: &[RecordBatch],
     key: &[&str],
 ) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>), WarehouseError> {
-    let Some(first) = batches.first() else {
-        return Ok((Vec::new(), Vec::new()));
-    };
-    let schema = first.schema();
-    let key_idx: Vec<usize> = key
+    // Each key column's type: the first batch that has it decides.
+    let typed: Vec<(&str, DataType)> = key
         .iter()
-        .map(|k| schema.index_of(k))
-        .collect::<Result<_, _>>()?;
-    let release_idx = schema.index_of("release_seq")?;
+        .filter_map(|&k| {
+            batches.iter().find_map(|b| {
+                let schema = b.schema();
+                let field = schema.field_with_name(k).ok()?;
+                Some((k, field.data_type().clone()))
+            })
+        })
+        .collect();
     let converter = RowConverter::new(
-        key_idx
+        typed
             .iter()
-            .map(|&i| SortField::new(schema.field(i).data_type().clone()))
+            .map(|(_, ty)| SortField::new(ty.clone()))
             .collect(),
     )?;
     let mut rows_per_batch = Vec::with_capacity(batches.len());
     let mut latest: HashMap<Box<[u8]>, i64> = HashMap::new();
     for b in batches {
-        let cols: Vec<_> = key_idx.iter().map(|&i| b.column(i).clone()).collect();
-        let rows = converter.convert_columns(&cols)?;
-        let seq = b.column(release_idx).as_primitive::<Int64Type>();
-        for (i, row) in rows.iter().enumerate() {
-            let s = seq.value(i);
+        let rows = converter.convert_columns(&key_columns(b, &typed)?)?;
+        let seq = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;
+        for (row, s) in rows.iter().zip(seq.values().iter()) {
             latest
                 .entry(row.as_ref().into())
-                .and_modify(|m| *m = (*m).max(s))
-                .or_insert(s);
+                .and_modify(|m| *m = (*m).max(*s))
+                .or_insert(*s);
         }
         rows_per_batch.push(rows);
     }
     let (mut current, mut superseded) = (Vec::new(), Vec::new());
     for (b, rows) in batches.iter().zip(&rows_per_batch) {
-        let seq = b.column(release_idx).as_primitive::<Int64Type>();
+        let seq = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;
         let is_current: BooleanArray = rows
             .iter()
-            .enumerate()
-            .map(|(i, row)| Some(latest.get(row.as_ref()).is_some_and(|&m| m == seq.value(i))))
+            .zip(seq.values().iter())
+            .map(|(row, s)| Some(latest.get(row.as_ref()) == Some(s)))
             .collect();
         let is_old = arrow::compute::not(&is_current)?;
         let c = filter_record_batch(b, &is_current)?;
@@ -193,3 +208,7 @@ pub fn supersede(
     }
     Ok((current, superseded))
 }
+
+#[cfg(test)]
+#[path = "merge_tests.rs"]
+mod tests;

@@ -1,8 +1,20 @@
-//! Parallel Parquet encoding for `trade_flows`: the parse workers split their batch by
-//! partition and encode each part into a finished row group (compressed column chunks);
-//! the single writer only appends those bytes to the partition's file. Encoding, the
-//! costliest step after parsing, then runs on every core, and nothing is buffered per
-//! partition, so memory does not grow with the number of partitions.
+//! Writing the partitioned `trade_flows` table, with row groups that do not depend on the
+//! order of the input.
+//!
+//! Two steps, so that the pipeline keeps its shape: parse workers call
+//! [`PartitionLayout::split`] on their batch (any thread: it cuts the batch by (year, month)
+//! partition and drops the partition columns), and the single writer hands the parts, in
+//! file order, to [`PartitionAppender::append`].
+//!
+//! The appender keeps one open row group per partition and encodes each part into it as
+//! it arrives (dictionaries, compressed pages): what it holds per buffered row is the
+//! encoded size, a few tens of bytes, not the Arrow batch. A row group is closed and
+//! appended to the partition's file when it reaches [`TARGET_ROWS`] rows, or, when the open
+//! row groups together hold more than the memory budget ([`MEMORY_BUDGET`]), the largest
+//! is closed first. Input with its months interleaved row by row therefore gives the same
+//! row groups as input sorted by month: [`TARGET_ROWS`]-row groups, the last one of each
+//! partition shorter. Rows keep their file order within a partition. Everything is decided
+//! on the writer's thread from the data alone, so two runs write the same bytes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -10,44 +22,47 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{AsArray, RecordBatch, UInt32Array};
+use arrow::array::{RecordBatch, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::{Int32Type, Schema, SchemaRef};
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::arrow::{ArrowSchemaConverter, add_encoded_arrow_schema_to_metadata};
+use parquet::errors::ParquetError;
 use parquet::file::properties::WriterPropertiesPtr;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::TypePtr;
 
+use crate::column::as_primitive;
 use crate::error::WarehouseError;
-use crate::writer::writer_properties;
+use crate::writer::trade_flows_properties;
 
-fn perr(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> WarehouseError + '_ {
-    move |source| WarehouseError::Parquet {
-        path: path.to_owned(),
-        source,
-    }
-}
+/// Rows per row group of a partition (the last row group of each partition is shorter).
+pub const TARGET_ROWS: usize = 128 * 1024;
 
-/// One partition's rows of one batch, encoded as a row group.
-pub struct EncodedPart {
+/// Memory the open row groups may hold together (encoded pages, dictionaries and the
+/// values of unfinished pages) before the largest is closed early.
+pub const MEMORY_BUDGET: usize = 256 << 20;
+
+/// One partition's rows of one batch, without the partition columns: what a worker hands
+/// to the writer.
+pub struct PartitionRows {
     /// (year, month).
     pub key: (i32, i32),
-    /// Rows in the row group.
+    /// Rows in the part.
     pub rows: usize,
-    chunks: Vec<ArrowColumnChunk>,
+    batch: RecordBatch,
 }
 
-impl std::fmt::Debug for EncodedPart {
+impl std::fmt::Debug for PartitionRows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EncodedPart")
+        f.debug_struct("PartitionRows")
             .field("key", &self.key)
             .field("rows", &self.rows)
             .finish()
     }
 }
 
-/// What every encoder and the writer share: the file schema and the writer settings.
+/// What the workers and the writer share: the file schema and the writer settings.
 #[derive(Clone)]
 pub struct PartitionLayout {
     file_schema: SchemaRef,
@@ -70,24 +85,34 @@ impl std::fmt::Debug for PartitionLayout {
 impl PartitionLayout {
     /// The layout for batches of `schema` partitioned by its `year` and `month` columns.
     pub fn new(schema: &Schema) -> Result<PartitionLayout, WarehouseError> {
-        let year_col = schema.index_of("year")?;
-        let month_col = schema.index_of("month")?;
+        let missing = |column: &str| WarehouseError::Column {
+            place: "trade_flows schema".to_owned(),
+            column: column.to_owned(),
+            expected: "Int32".to_owned(),
+            found: "missing".to_owned(),
+        };
+        let year_col = schema.index_of("year").map_err(|_| missing("year"))?;
+        let month_col = schema.index_of("month").map_err(|_| missing("month"))?;
         let keep: Vec<usize> = (0..schema.fields().len())
             .filter(|&i| i != year_col && i != month_col)
             .collect();
         let file_schema = Arc::new(schema.project(&keep)?);
-        let mut props = writer_properties();
+        let schema_err = |source| WarehouseError::Schema {
+            table: "trade_flows".to_owned(),
+            source,
+        };
+        let mut props = trade_flows_properties(&file_schema);
         // Readers get the Arrow types back (timestamp zone, strings) from this footer entry.
         add_encoded_arrow_schema_to_metadata(&file_schema, &mut props);
         let props = Arc::new(props);
         let descr = ArrowSchemaConverter::new()
             .with_coerce_types(props.coerce_types())
             .convert(&file_schema)
-            .map_err(perr(Path::new("<schema>")))?;
+            .map_err(schema_err)?;
         let root = descr.root_schema_ptr();
         // The factory only keeps the schema and settings; the writer it is made from is a sink.
         let template = SerializedFileWriter::new(std::io::sink(), root.clone(), props.clone())
-            .map_err(perr(Path::new("<schema>")))?;
+            .map_err(schema_err)?;
         let factory = Arc::new(ArrowRowGroupWriterFactory::new(
             &template,
             file_schema.clone(),
@@ -103,22 +128,25 @@ impl PartitionLayout {
         })
     }
 
-    /// Splits a batch by partition and encodes each part as a row group. Runs on any thread.
-    pub fn encode(&self, batch: &RecordBatch) -> Result<Vec<EncodedPart>, WarehouseError> {
+    /// Splits a batch by (year, month) partition, dropping the partition columns; parts in
+    /// partition order, rows in batch order. Runs on any thread.
+    pub fn split(&self, batch: &RecordBatch) -> Result<Vec<PartitionRows>, WarehouseError> {
         let n = batch.num_rows();
         if n == 0 {
             return Ok(Vec::new());
         }
-        let years = batch.column(self.year_col).as_primitive::<Int32Type>();
-        let months = batch.column(self.month_col).as_primitive::<Int32Type>();
+        let place = "trade_flows batch";
+        let years = as_primitive::<Int32Type>(batch.column(self.year_col), "year", &place)?;
+        let months = as_primitive::<Int32Type>(batch.column(self.month_col), "month", &place)?;
+        let (years, months) = (years.values(), months.values());
         let projected = batch.project(&self.keep)?;
-        // Rows usually come sorted by month: runs, not per-row hashing.
+        // Rows often come sorted by month: runs, not per-row map lookups.
         let mut groups: BTreeMap<(i32, i32), Vec<u32>> = BTreeMap::new();
         let mut start = 0usize;
         while start < n {
-            let key = (years.value(start), months.value(start));
+            let key = (years[start], months[start]);
             let mut end = start + 1;
-            while end < n && (years.value(end), months.value(end)) == key {
+            while end < n && (years[end], months[end]) == key {
                 end += 1;
             }
             groups
@@ -129,30 +157,15 @@ impl PartitionLayout {
         }
         let mut out = Vec::with_capacity(groups.len());
         for (key, rows) in groups {
-            let part = if rows.len() == n {
+            let batch = if rows.len() == n {
                 projected.clone()
             } else {
                 take_record_batch(&projected, &UInt32Array::from(rows))?
             };
-            let path = Path::new("<encode>");
-            let mut writers = self.factory.create_column_writers(0).map_err(perr(path))?;
-            let mut next = writers.iter_mut();
-            for (array, field) in part.columns().iter().zip(self.file_schema.fields()) {
-                for leaf in compute_leaves(field, array).map_err(perr(path))? {
-                    if let Some(w) = next.next() {
-                        w.write(&leaf).map_err(perr(path))?;
-                    }
-                }
-            }
-            let chunks = writers
-                .into_iter()
-                .map(|w| w.close())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(perr(path))?;
-            out.push(EncodedPart {
+            out.push(PartitionRows {
                 key,
-                rows: part.num_rows(),
-                chunks,
+                rows: batch.num_rows(),
+                batch,
             });
         }
         Ok(out)
@@ -162,79 +175,235 @@ impl PartitionLayout {
 /// A partition file being written.
 type FileWriter = SerializedFileWriter<BufWriter<File>>;
 
-/// Appends encoded row groups to `DIR/year=Y/month=M/part-00000.parquet`, one file per
-/// partition.
+/// One partition: its file, and the row group being filled.
+struct OpenPartition {
+    path: PathBuf,
+    file: FileWriter,
+    /// Column writers of the open row group; empty when none is open.
+    group: Vec<ArrowColumnWriter>,
+    group_rows: usize,
+    /// Row groups already appended to the file.
+    row_groups: usize,
+    /// Memory held by `group`, as last measured.
+    memory: usize,
+}
+
+/// Writes `DIR/year=Y/month=M/part-00000.parquet`, one file per partition, in
+/// [`TARGET_ROWS`]-row groups whatever the order of the input (see the module docs).
 pub struct PartitionAppender {
     dir: PathBuf,
     layout: PartitionLayout,
-    files: BTreeMap<(i32, i32), (PathBuf, FileWriter)>,
+    open: BTreeMap<(i32, i32), OpenPartition>,
+    target_rows: usize,
+    budget: usize,
+    /// Sum of `memory` over the open partitions.
+    memory: usize,
     rows: u64,
     touched: BTreeSet<(i32, i32)>,
 }
 
+impl std::fmt::Debug for PartitionAppender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartitionAppender")
+            .field("dir", &self.dir)
+            .field("partitions", &self.open.len())
+            .field("rows", &self.rows)
+            .field("memory", &self.memory)
+            .finish()
+    }
+}
+
 impl PartitionAppender {
-    /// An appender writing under `dir`.
+    /// An appender writing under `dir`, with [`TARGET_ROWS`] and [`MEMORY_BUDGET`].
     pub fn new(dir: &Path, layout: PartitionLayout) -> Result<PartitionAppender, WarehouseError> {
         fs::create_dir_all(dir).map_err(WarehouseError::io("create folder", dir))?;
         Ok(PartitionAppender {
             dir: dir.to_owned(),
             layout,
-            files: BTreeMap::new(),
+            open: BTreeMap::new(),
+            target_rows: TARGET_ROWS,
+            budget: MEMORY_BUDGET,
+            memory: 0,
             rows: 0,
             touched: BTreeSet::new(),
         })
     }
 
-    /// The shared layout (for encoding on other threads).
+    /// Sets the rows per row group (at least 1) and the memory budget of the open row
+    /// groups, in bytes.
+    pub fn with_limits(mut self, target_rows: usize, budget: usize) -> PartitionAppender {
+        self.target_rows = target_rows.max(1);
+        self.budget = budget;
+        self
+    }
+
+    /// The shared layout (for splitting on other threads).
     pub fn layout(&self) -> &PartitionLayout {
         &self.layout
     }
 
-    /// Appends one encoded row group.
-    pub fn append(&mut self, part: EncodedPart) -> Result<(), WarehouseError> {
-        if !self.files.contains_key(&part.key) {
-            let dir = crate::merge::partition_dir(&self.dir, part.key);
-            fs::create_dir_all(&dir).map_err(WarehouseError::io("create folder", &dir))?;
-            let path = dir.join("part-00000.parquet");
-            let file = File::create(&path).map_err(WarehouseError::io("create file", &path))?;
-            let writer = SerializedFileWriter::new(
-                BufWriter::with_capacity(1 << 20, file),
-                self.layout.root.clone(),
-                self.layout.props.clone(),
-            )
-            .map_err(perr(&path))?;
-            self.files.insert(part.key, (path, writer));
+    /// Adds one part to its partition's open row group, closing row groups that reach the
+    /// target and, over the memory budget, the largest open one.
+    pub fn append(&mut self, part: PartitionRows) -> Result<(), WarehouseError> {
+        let PartitionRows { key, rows, batch } = part;
+        if rows == 0 {
+            return Ok(());
         }
-        if let Some((path, writer)) = self.files.get_mut(&part.key) {
-            let mut group = writer.next_row_group().map_err(perr(path))?;
-            for chunk in part.chunks {
-                chunk.append_to_row_group(&mut group).map_err(perr(path))?;
+        self.touched.insert(key);
+        self.rows += rows as u64;
+        if !self.open.contains_key(&key) {
+            let opened = self.open_partition(key)?;
+            self.open.insert(key, opened);
+        }
+        let mut offset = 0;
+        while offset < rows {
+            let target = self.target_rows;
+            let room = target - self.partition(key)?.group_rows;
+            let slice_rows = room.min(rows - offset);
+            let slice = batch.slice(offset, slice_rows);
+            self.encode(key, &slice)?;
+            offset += slice_rows;
+            if slice_rows == room {
+                self.close_group(key)?;
             }
-            group.close().map_err(perr(path))?;
         }
-        self.rows += part.rows as u64;
-        self.touched.insert(part.key);
+        while self.memory > self.budget {
+            let largest = self
+                .open
+                .iter()
+                .filter(|(_, p)| p.group_rows > 0)
+                .max_by_key(|(k, p)| (p.memory, std::cmp::Reverse(**k)))
+                .map(|(k, _)| *k);
+            match largest {
+                Some(k) => self.close_group(k)?,
+                None => break,
+            }
+        }
         Ok(())
     }
 
-    /// Encodes on this thread and appends (for sources read record by record).
+    /// Splits on this thread and appends (for sources read record by record).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), WarehouseError> {
-        for part in self.layout.encode(batch)? {
+        for part in self.layout.split(batch)? {
             self.append(part)?;
         }
         Ok(())
     }
 
-    /// The partitions written to since the last call.
+    /// The partitions that received rows since the last call.
     pub fn take_touched(&mut self) -> BTreeSet<(i32, i32)> {
         std::mem::take(&mut self.touched)
     }
 
-    /// Closes every file; returns the rows written.
-    pub fn finish(self) -> Result<u64, WarehouseError> {
-        for (_, (path, writer)) in self.files {
-            writer.close().map_err(perr(&path))?;
+    /// Closes the open row groups and every file; returns the rows written.
+    pub fn finish(mut self) -> Result<u64, WarehouseError> {
+        let keys: Vec<(i32, i32)> = self.open.keys().copied().collect();
+        for key in keys {
+            self.close_group(key)?;
+        }
+        for (_, p) in std::mem::take(&mut self.open) {
+            p.file.close().map_err(WarehouseError::parquet(&p.path))?;
         }
         Ok(self.rows)
     }
+
+    fn partition(&mut self, key: (i32, i32)) -> Result<&mut OpenPartition, WarehouseError> {
+        self.open
+            .get_mut(&key)
+            .ok_or_else(|| WarehouseError::Encode {
+                partition: key,
+                source: ParquetError::General("partition file is not open".to_owned()),
+            })
+    }
+
+    fn open_partition(&self, key: (i32, i32)) -> Result<OpenPartition, WarehouseError> {
+        let dir = crate::merge::partition_dir(&self.dir, key);
+        fs::create_dir_all(&dir).map_err(WarehouseError::io("create folder", &dir))?;
+        let path = dir.join("part-00000.parquet");
+        let file = File::create(&path).map_err(WarehouseError::io("create file", &path))?;
+        let file = SerializedFileWriter::new(
+            BufWriter::with_capacity(1 << 20, file),
+            self.layout.root.clone(),
+            self.layout.props.clone(),
+        )
+        .map_err(WarehouseError::parquet(&path))?;
+        Ok(OpenPartition {
+            path,
+            file,
+            group: Vec::new(),
+            group_rows: 0,
+            row_groups: 0,
+            memory: 0,
+        })
+    }
+
+    /// Encodes `batch` into the partition's open row group (opening one if needed).
+    fn encode(&mut self, key: (i32, i32), batch: &RecordBatch) -> Result<(), WarehouseError> {
+        let layout = self.layout.clone();
+        let p = self.partition(key)?;
+        let err = |source| WarehouseError::Encode {
+            partition: key,
+            source,
+        };
+        if p.group.is_empty() {
+            p.group = layout
+                .factory
+                .create_column_writers(p.row_groups)
+                .map_err(err)?;
+        }
+        let mut writers = p.group.iter_mut();
+        for (array, field) in batch.columns().iter().zip(layout.file_schema.fields()) {
+            for leaf in compute_leaves(field, array).map_err(err)? {
+                let writer = writers.next().ok_or_else(|| {
+                    err(ParquetError::General(format!(
+                        "no column writer left for {}",
+                        field.name()
+                    )))
+                })?;
+                writer.write(&leaf).map_err(err)?;
+            }
+        }
+        p.group_rows += batch.num_rows();
+        let before = p.memory;
+        p.memory = p.group.iter().map(ArrowColumnWriter::memory_size).sum();
+        let after = p.memory;
+        self.memory = self.memory - before + after;
+        Ok(())
+    }
+
+    /// Closes the partition's open row group, if any, and appends it to the file.
+    fn close_group(&mut self, key: (i32, i32)) -> Result<(), WarehouseError> {
+        let p = self.partition(key)?;
+        if p.group.is_empty() {
+            return Ok(());
+        }
+        let writers = std::mem::take(&mut p.group);
+        let chunks = writers
+            .into_iter()
+            .map(ArrowColumnWriter::close)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| WarehouseError::Encode {
+                partition: key,
+                source,
+            })?;
+        let mut group = p
+            .file
+            .next_row_group()
+            .map_err(WarehouseError::parquet(&p.path))?;
+        for chunk in chunks {
+            chunk
+                .append_to_row_group(&mut group)
+                .map_err(WarehouseError::parquet(&p.path))?;
+        }
+        group.close().map_err(WarehouseError::parquet(&p.path))?;
+        p.row_groups += 1;
+        p.group_rows = 0;
+        let freed = std::mem::take(&mut p.memory);
+        self.memory -= freed;
+        Ok(())
+    }
 }
+
+#[cfg(test)]
+#[path = "parallel_tests.rs"]
+mod tests;

@@ -135,18 +135,24 @@ impl Staging {
     /// atomic rename. Readers see the old snapshot or the new, never a mix. Returns the new
     /// snapshot folder.
     pub fn publish(self) -> Result<PathBuf, WarehouseError> {
-        self.publish_with(|_| {})
+        self.publish_with(|_| Ok(()))
     }
 
-    /// As [`Staging::publish`], calling `step` between the steps (`synced`,
-    /// `snapshot-renamed`, `link-swapped`): the kill tests stop the process there.
-    pub fn publish_with(mut self, step: impl Fn(&str)) -> Result<PathBuf, WarehouseError> {
+    /// As [`Staging::publish`], calling `step` after each step (`synced`,
+    /// `snapshot-renamed`, `link-swapped`): the kill tests stop the process there. An error
+    /// from `step` stops the publish and is returned; before `link-swapped`, `current`
+    /// still names the previous snapshot (a renamed but unlinked snapshot is removed by
+    /// the next publish).
+    pub fn publish_with(
+        mut self,
+        mut step: impl FnMut(&str) -> Result<(), WarehouseError>,
+    ) -> Result<PathBuf, WarehouseError> {
         sync_tree(&self.dir)?;
-        step("synced");
+        step("synced")?;
         fs::rename(&self.dir, &self.final_dir)
             .map_err(WarehouseError::io("publish snapshot", &self.final_dir))?;
         self.published = true;
-        step("snapshot-renamed");
+        step("snapshot-renamed")?;
         let snapshots = self.root.join(SNAPSHOTS);
         sync_dir(&snapshots)?;
         let name = self
@@ -164,7 +170,7 @@ impl Staging {
         fs::rename(&tmp, self.root.join(CURRENT))
             .map_err(WarehouseError::io("swap current link", &tmp))?;
         sync_dir(&self.root)?;
-        step("link-swapped");
+        step("link-swapped")?;
         self.remove_old_snapshots(&snapshots, &[Some(name), previous]);
         Ok(self.final_dir.clone())
     }
@@ -212,3 +218,7 @@ impl Drop for Staging {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

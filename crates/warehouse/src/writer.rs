@@ -5,10 +5,11 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::error::WarehouseError;
 
@@ -25,18 +26,28 @@ pub fn writer_properties() -> WriterProperties {
         .build()
 }
 
+/// Columns the saved queries filter on: `trade_flows` writes page statistics (a page
+/// index) for them, so a reader can skip pages as well as row groups.
+pub const FILTER_COLUMNS: [&str; 3] = ["product_group", "hs_code", "partner"];
+
+/// Writer settings of `trade_flows` (`schema` is its file schema, without the partition
+/// columns): [`writer_properties`], with page statistics on the [`FILTER_COLUMNS`] it has.
+pub fn trade_flows_properties(schema: &Schema) -> WriterProperties {
+    let mut builder = writer_properties().into_builder();
+    for name in FILTER_COLUMNS {
+        if schema.index_of(name).is_ok() {
+            builder = builder
+                .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::Page);
+        }
+    }
+    builder.build()
+}
+
 fn create(path: &Path) -> Result<File, WarehouseError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(WarehouseError::io("create folder", parent))?;
     }
     File::create(path).map_err(WarehouseError::io("create file", path))
-}
-
-fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> WarehouseError + '_ {
-    move |source| WarehouseError::Parquet {
-        path: path.to_owned(),
-        source,
-    }
 }
 
 /// Writes one unpartitioned table as `DIR/part-00000.parquet`.
@@ -52,7 +63,7 @@ impl TableWriter {
         let path = dir.join("part-00000.parquet");
         let file = create(&path)?;
         let writer = ArrowWriter::try_new(file, schema, Some(writer_properties()))
-            .map_err(parquet_err(&path))?;
+            .map_err(WarehouseError::parquet(&path))?;
         Ok(TableWriter {
             path,
             writer,
@@ -63,12 +74,16 @@ impl TableWriter {
     /// Appends a batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), WarehouseError> {
         self.rows += batch.num_rows() as u64;
-        self.writer.write(batch).map_err(parquet_err(&self.path))
+        self.writer
+            .write(batch)
+            .map_err(WarehouseError::parquet(&self.path))
     }
 
     /// Closes the file; returns the rows written.
     pub fn finish(self) -> Result<u64, WarehouseError> {
-        self.writer.close().map_err(parquet_err(&self.path))?;
+        self.writer
+            .close()
+            .map_err(WarehouseError::parquet(&self.path))?;
         Ok(self.rows)
     }
 

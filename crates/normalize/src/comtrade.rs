@@ -1,60 +1,55 @@
-//! UN Comtrade and US Census records to `trade_flows` rows.
+//! UN Comtrade releases (v1 API JSON, v1 CSV, legacy v0 CSV) to `trade_flows` rows.
 
-use rareflow_ingest::Flow;
-use rareflow_ingest::census::CensusRecord;
-use rareflow_ingest::comtrade::{ComtradeRecord, Frequency};
-use rareflow_ingest::{Rejected, RowError};
+use std::path::Path;
+use std::sync::Arc;
+
+use rareflow_ingest::comtrade::{ComtradeRecord, Frequency, read_comtrade};
+use rareflow_ingest::{IngestError, Rejected, RowError};
 
 use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows};
+use crate::rows::{TradeFlowRow, hs_parts};
+use crate::source::{
+    FileFacts, Output, RECORDS_PER_WORK, RecordBatcher, Source, SourceFile, WorkSink,
+    in_folder_with_extension,
+};
 use crate::units::kg_factor;
 
-/// Rows normalized from one file so far; the caller drains them into the warehouse.
-#[derive(Debug)]
-pub struct Output {
-    /// Monthly rows.
-    pub flows: TradeFlowRows,
-    /// Annual rows (`trade_flows_annual`).
-    pub annual: TradeFlowRows,
-    /// Rejects.
-    pub rejects: RejectRows,
-    /// Records read.
-    pub rows_read: u64,
-    /// Earliest and latest period, `Date32`.
-    pub periods: Option<(i32, i32)>,
-}
+/// UN Comtrade downloads under `comtrade/`.
+#[derive(Debug, Default)]
+pub struct Comtrade;
 
-impl Output {
-    /// An empty output for rows of `release`.
-    pub fn new(release: Release) -> Self {
-        Output {
-            flows: TradeFlowRows::with_capacity(1024, release),
-            annual: TradeFlowRows::with_capacity(16, release),
-            rejects: RejectRows::default(),
-            rows_read: 0,
-            periods: None,
-        }
+impl Source for Comtrade {
+    fn name(&self) -> &'static str {
+        COMTRADE
     }
-}
 
-impl Output {
-    fn saw_period(&mut self, period: i32) {
-        self.periods = Some(match self.periods {
-            None => (period, period),
-            Some((lo, hi)) => (lo.min(period), hi.max(period)),
+    fn pattern(&self) -> &'static str {
+        "comtrade/**/*.{json,csv}"
+    }
+
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        in_folder_with_extension(relative, "comtrade", &["json", "csv"])
+    }
+
+    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
+        let (reference, source_file, release) =
+            (Arc::clone(file.reference), Arc::<str>::from(file.relative), file.release);
+        let mut batcher = RecordBatcher::new(sink, move |records: Vec<Result<ComtradeRecord, Rejected>>| {
+            let normalizer = ComtradeNormalizer::new(&reference, &source_file);
+            let mut out = Output::new(release, RECORDS_PER_WORK);
+            for r in records {
+                normalizer.push(&mut out, r);
+            }
+            out.finish()
         });
-    }
-
-    fn reject(&mut self, source: &str, file: &str, r: &Rejected) {
-        self.rejects.push(
-            source,
-            file,
-            r.line,
-            r.error.code(),
-            &r.error.to_string(),
-            &r.raw,
-        );
+        let (layout, encoding) = read_comtrade(file.path, &mut |r| batcher.push(r))?;
+        batcher.finish();
+        Ok(FileFacts {
+            encoding: encoding.to_owned(),
+            layout: layout.name().to_owned(),
+            ..FileFacts::default()
+        })
     }
 }
 
@@ -66,8 +61,6 @@ pub struct ComtradeNormalizer<'a> {
 
 /// Source name of UN Comtrade rows.
 pub const COMTRADE: &str = "comtrade";
-/// Source name of US Census rows.
-pub const CENSUS: &str = "census";
 
 fn flow_name(code: &str) -> Option<&'static str> {
     Some(match code {
@@ -173,6 +166,7 @@ impl<'a> ComtradeNormalizer<'a> {
             let f = kg_factor(rec.qty_unit.as_deref()?)?;
             Some(rec.qty? * f)
         });
+        let (hs6, hs_level) = hs_parts(&rec.cmd_code);
         target.push(&TradeFlowRow {
             source: COMTRADE,
             reporter: &reporter,
@@ -185,11 +179,17 @@ impl<'a> ComtradeNormalizer<'a> {
             month,
             period,
             hs_code: &rec.cmd_code,
-            hs6: rec.cmd_code.get(..6).unwrap_or(&rec.cmd_code),
+            hs6,
+            hs_level,
             classification: &rec.classification,
             product_group,
             element,
             customs_regime: None,
+            customs_procedure: None,
+            transport_mode: None,
+            second_partner: None,
+            region_code: None,
+            region: None,
             quantity_kg,
             quantity_native: rec.qty,
             unit_native: rec.qty_unit.as_deref(),
@@ -207,95 +207,3 @@ impl<'a> ComtradeNormalizer<'a> {
     }
 }
 
-/// Normalizes US Census rows of one file into an [`Output`].
-pub struct CensusNormalizer<'a> {
-    reference: &'a Reference,
-    source_file: &'a str,
-}
-
-impl<'a> CensusNormalizer<'a> {
-    /// A normalizer for `source_file`.
-    pub fn new(reference: &'a Reference, source_file: &'a str) -> Self {
-        CensusNormalizer {
-            reference,
-            source_file,
-        }
-    }
-
-    /// Adds one row (or reject) to `out`.
-    pub fn push(&self, out: &mut Output, record: Result<CensusRecord, Rejected>) {
-        out.rows_read += 1;
-        let rec = match record {
-            Ok(r) => r,
-            Err(r) => return out.reject(CENSUS, self.source_file, &r),
-        };
-        let (partner, name, kind) = match self.reference.partner_code("census", &rec.cty_code) {
-            Some(p) => (p.iso3.as_str(), Some(p.name_en.as_str()), p.kind.as_str()),
-            // Aggregates Census adds over time (`5XXX`, `0031`) are groups, never countries.
-            None if rec.cty_code.contains('X') || rec.cty_code.starts_with("00") => {
-                (rec.cty_code.as_str(), rec.cty_name.as_deref(), "group")
-            }
-            None => {
-                return out.reject(
-                    CENSUS,
-                    self.source_file,
-                    &Rejected {
-                        line: rec.line,
-                        error: RowError::UnknownCode {
-                            field: "CTY_CODE".into(),
-                            table: "data/reference/census_countries.csv",
-                            value: rec.cty_code.clone(),
-                        },
-                        raw: rec.raw.clone(),
-                    },
-                );
-            }
-        };
-        let classification = match rec.flow {
-            Flow::Import => "HTS10",
-            Flow::Export => "ScheduleB10",
-        };
-        let (product_group, element) = self.reference.taxonomy(
-            if rec.flow == Flow::Export {
-                "HTS10"
-            } else {
-                classification
-            },
-            &rec.commodity,
-        );
-        let period = month_start(rec.year, rec.month);
-        out.saw_period(period);
-        let quantity_kg = rec
-            .quantity
-            .zip(rec.unit.as_deref().and_then(kg_factor))
-            .map(|(q, f)| q * f);
-        out.flows.push(&TradeFlowRow {
-            source: CENSUS,
-            reporter: "USA",
-            flow: rec.flow.as_str(),
-            partner,
-            partner_code: &rec.cty_code,
-            partner_name: name,
-            partner_kind: kind,
-            year: rec.year,
-            month: rec.month,
-            period,
-            hs_code: &rec.commodity,
-            hs6: rec.commodity.get(..6).unwrap_or(&rec.commodity),
-            classification,
-            product_group,
-            element,
-            customs_regime: None,
-            quantity_kg,
-            quantity_native: rec.quantity,
-            unit_native: rec.unit.as_deref(),
-            value_native: Some(rec.value),
-            currency: "USD",
-            value_usd: Some(rec.value),
-            value_cif_usd: rec.cif_value,
-            value_fob_usd: None,
-            source_file: self.source_file,
-            source_line: rec.line,
-        });
-    }
-}

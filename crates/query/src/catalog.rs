@@ -1,4 +1,4 @@
-//! Registering a snapshot's tables in DataFusion.
+//! Registering a snapshot's tables in DataFusion, and the list of tables with what each holds.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,9 +7,9 @@ use arrow::datatypes::{DataType, Schema};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_PARTITIONS};
 
-use crate::error::WarehouseError;
+use crate::error::QueryError;
 
-/// Every table of a snapshot, with what it holds (shown by `rareflow-query tables`).
+/// Every table of a snapshot, with what it holds (shown by `rareflow-query describe`).
 pub const TABLES: [(&str, &str); 12] = [
     (
         "trade_flows",
@@ -82,7 +82,7 @@ pub fn session_config() -> SessionConfig {
 }
 
 /// Registers every table of the snapshot at `dir` in `ctx`.
-pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), WarehouseError> {
+pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), QueryError> {
     let trade_flows_schema = file_schema_of_trade_flows();
     for (table, _) in TABLES {
         let path = dir.join(table);
@@ -108,7 +108,7 @@ pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), W
         }
         ctx.register_parquet(table, &url, options)
             .await
-            .map_err(|source| WarehouseError::Register {
+            .map_err(|source| QueryError::Register {
                 table: table.to_owned(),
                 source,
             })?;
@@ -117,7 +117,7 @@ pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), W
 }
 
 /// A new session with the snapshot at `dir` registered.
-pub async fn session_for_snapshot(dir: &Path) -> Result<Arc<SessionContext>, WarehouseError> {
+pub async fn session_for_snapshot(dir: &Path) -> Result<Arc<SessionContext>, QueryError> {
     let ctx = SessionContext::new_with_config(session_config());
     register_snapshot(&ctx, dir).await?;
     Ok(Arc::new(ctx))

@@ -1,0 +1,77 @@
+//! Why a run stopped, and the exit code a scheduler can act on.
+
+use std::path::PathBuf;
+
+use arrow::error::ArrowError;
+use rareflow_ingest::IngestError;
+use rareflow_normalize::ReferenceError;
+use rareflow_warehouse::WarehouseError;
+
+/// Exit codes of `rareflow-etl`, documented in its `--help` and the README.
+pub mod exit {
+    /// Done.
+    pub const OK: u8 = 0;
+    /// Failed; the warehouse is unchanged.
+    pub const FAILED: u8 = 1;
+    /// Bad usage (arguments).
+    pub const USAGE: u8 = 2;
+    /// Another run holds the lock: retry later.
+    pub const LOCKED: u8 = 3;
+    /// `--keep-going`: published, but some files were skipped (listed).
+    pub const SKIPPED: u8 = 4;
+}
+
+/// Why a run stopped. The warehouse is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum EtlError {
+    /// A raw file could not be read at all.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The warehouse could not be written (or another run holds it).
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+    /// The raw folder could not be listed.
+    #[error("{path}: cannot list raw files: {source}")]
+    Discover {
+        /// The raw folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reference data (compiled in, or read from the reference folder) is broken.
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    /// Building a batch failed.
+    #[error("building batches: {0}")]
+    Arrow(#[from] ArrowError),
+    /// A rows-read = loaded + rejected check failed (a bug, never expected).
+    #[error("{file}: {read} rows read but {loaded} loaded + {rejected} rejected")]
+    Unbalanced {
+        /// The file.
+        file: String,
+        /// Rows read.
+        read: u64,
+        /// Rows loaded.
+        loaded: u64,
+        /// Rows rejected.
+        rejected: u64,
+    },
+    /// The publish gate (data checks with `--strict`) refused the snapshot.
+    #[error("not published: {0}")]
+    Refused(String),
+    /// A worker thread panicked (a bug); the run stops cleanly instead of aborting.
+    #[error("a worker thread failed: {0}")]
+    Worker(String),
+}
+
+impl EtlError {
+    /// The exit code for this error: [`exit::LOCKED`] when another run holds the warehouse,
+    /// else [`exit::FAILED`].
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            EtlError::Warehouse(WarehouseError::Busy { .. }) => exit::LOCKED,
+            _ => exit::FAILED,
+        }
+    }
+}

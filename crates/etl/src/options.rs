@@ -1,0 +1,79 @@
+//! What a run is told: folders, threads, incremental or full, and the optional hooks.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::hooks::Hooks;
+
+/// Target bytes of input per piece of work (a chunk of whole lines).
+pub const DEFAULT_CHUNK_BYTES: usize = rareflow_ingest::text::DEFAULT_CHUNK_BYTES;
+
+/// A last look at the staged snapshot before it is published (data checks). `Err` stops
+/// the publish; the message says why.
+pub type PublishGate = Arc<dyn Fn(&Path) -> Result<(), String> + Send + Sync>;
+
+/// What a run needs to know.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// The raw folder.
+    pub raw: PathBuf,
+    /// The warehouse folder.
+    pub warehouse: PathBuf,
+    /// Wait for another run's lock instead of stopping.
+    pub wait: bool,
+    /// Parse/normalize workers.
+    pub threads: usize,
+    /// Bytes per piece of input work.
+    pub chunk_bytes: usize,
+    /// Re-read every raw file instead of reusing the previous snapshot for unchanged ones.
+    pub full: bool,
+    /// Load time recorded for new releases (UTC microseconds); default now. For backfills
+    /// and tests of as-of queries.
+    pub loaded_at: Option<i64>,
+    /// Skip files that cannot be read (listing them) and publish the rest, as `make -k`
+    /// does. Default: a batch is all or nothing.
+    pub keep_going: bool,
+    /// A folder with reference files read at run time (today `fx_rates.csv`); the
+    /// compiled-in copies are used for what it lacks.
+    pub reference_dir: Option<PathBuf>,
+    /// Called with the staged snapshot before publishing.
+    pub gate: Option<PublishGate>,
+    /// Test hooks (fail points, pauses); empty unless built with the `failpoints` feature.
+    pub hooks: Hooks,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("raw", &self.raw)
+            .field("warehouse", &self.warehouse)
+            .field("wait", &self.wait)
+            .field("threads", &self.threads)
+            .field("chunk_bytes", &self.chunk_bytes)
+            .field("full", &self.full)
+            .field("loaded_at", &self.loaded_at)
+            .field("keep_going", &self.keep_going)
+            .field("reference_dir", &self.reference_dir)
+            .field("gate", &self.gate.is_some())
+            .finish()
+    }
+}
+
+impl RunOptions {
+    /// Defaults: one worker per core, 4 MiB pieces, incremental, all or nothing.
+    pub fn new(raw: impl Into<PathBuf>, warehouse: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            raw: raw.into(),
+            warehouse: warehouse.into(),
+            wait: false,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            full: false,
+            loaded_at: None,
+            keep_going: false,
+            reference_dir: None,
+            gate: None,
+            hooks: Hooks::default(),
+        }
+    }
+}

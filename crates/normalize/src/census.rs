@@ -1,0 +1,158 @@
+//! US Census international trade API responses to `trade_flows` rows.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rareflow_ingest::census::{CensusRecord, read_census};
+use rareflow_ingest::{Flow, IngestError, Rejected, RowError};
+
+use crate::period::month_start;
+use crate::reference::Reference;
+use crate::rows::{TradeFlowRow, hs_parts};
+use crate::source::{
+    FileFacts, Output, RECORDS_PER_WORK, RecordBatcher, Source, SourceFile, WorkSink,
+    in_folder_with_extension,
+};
+use crate::units::kg_factor;
+
+/// Source name of US Census rows.
+pub const CENSUS: &str = "census";
+
+/// US Census international trade API responses under `census/`.
+#[derive(Debug, Default)]
+pub struct Census;
+
+impl Source for Census {
+    fn name(&self) -> &'static str {
+        CENSUS
+    }
+
+    fn pattern(&self) -> &'static str {
+        "census/**/*.json"
+    }
+
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        in_folder_with_extension(relative, "census", &["json"])
+    }
+
+    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
+        let (reference, source_file, release) =
+            (Arc::clone(file.reference), Arc::<str>::from(file.relative), file.release);
+        let mut batcher = RecordBatcher::new(sink, move |records: Vec<Result<CensusRecord, Rejected>>| {
+            let normalizer = CensusNormalizer::new(&reference, &source_file);
+            let mut out = Output::new(release, RECORDS_PER_WORK);
+            for r in records {
+                normalizer.push(&mut out, r);
+            }
+            out.finish()
+        });
+        let flow = read_census(file.path, &mut |r| batcher.push(r))?;
+        batcher.finish();
+        Ok(FileFacts {
+            encoding: "UTF-8".to_owned(),
+            layout: "census-api-json".to_owned(),
+            flow: Some(flow.as_str().to_owned()),
+            ..FileFacts::default()
+        })
+    }
+}
+
+/// Normalizes US Census rows of one file into an [`Output`].
+pub struct CensusNormalizer<'a> {
+    reference: &'a Reference,
+    source_file: &'a str,
+}
+
+impl<'a> CensusNormalizer<'a> {
+    /// A normalizer for `source_file`.
+    pub fn new(reference: &'a Reference, source_file: &'a str) -> Self {
+        CensusNormalizer {
+            reference,
+            source_file,
+        }
+    }
+
+    /// Adds one row (or reject) to `out`.
+    pub fn push(&self, out: &mut Output, record: Result<CensusRecord, Rejected>) {
+        out.rows_read += 1;
+        let rec = match record {
+            Ok(r) => r,
+            Err(r) => return out.reject(CENSUS, self.source_file, &r),
+        };
+        let (partner, name, kind) = match self.reference.partner_code("census", &rec.cty_code) {
+            Some(p) => (p.iso3.as_str(), Some(p.name_en.as_str()), p.kind.as_str()),
+            // Aggregates Census adds over time (`5XXX`, `0031`) are groups, never countries.
+            None if rec.cty_code.contains('X') || rec.cty_code.starts_with("00") => {
+                (rec.cty_code.as_str(), rec.cty_name.as_deref(), "group")
+            }
+            None => {
+                return out.reject(
+                    CENSUS,
+                    self.source_file,
+                    &Rejected {
+                        line: rec.line,
+                        error: RowError::UnknownCode {
+                            field: "CTY_CODE".into(),
+                            table: "data/reference/census_countries.csv",
+                            value: rec.cty_code.clone(),
+                        },
+                        raw: rec.raw.clone(),
+                    },
+                );
+            }
+        };
+        let classification = match rec.flow {
+            Flow::Import => "HTS10",
+            Flow::Export => "ScheduleB10",
+        };
+        let (product_group, element) = self.reference.taxonomy(
+            if rec.flow == Flow::Export {
+                "HTS10"
+            } else {
+                classification
+            },
+            &rec.commodity,
+        );
+        let period = month_start(rec.year, rec.month);
+        out.saw_period(period);
+        let quantity_kg = rec
+            .quantity
+            .zip(rec.unit.as_deref().and_then(kg_factor))
+            .map(|(q, f)| q * f);
+        let (hs6, hs_level) = hs_parts(&rec.commodity);
+        out.flows.push(&TradeFlowRow {
+            source: CENSUS,
+            reporter: "USA",
+            flow: rec.flow.as_str(),
+            partner,
+            partner_code: &rec.cty_code,
+            partner_name: name,
+            partner_kind: kind,
+            year: rec.year,
+            month: rec.month,
+            period,
+            hs_code: &rec.commodity,
+            hs6,
+            hs_level,
+            classification,
+            product_group,
+            element,
+            customs_regime: None,
+            customs_procedure: None,
+            transport_mode: None,
+            second_partner: None,
+            region_code: None,
+            region: None,
+            quantity_kg,
+            quantity_native: rec.quantity,
+            unit_native: rec.unit.as_deref(),
+            value_native: Some(rec.value),
+            currency: "USD",
+            value_usd: Some(rec.value),
+            value_cif_usd: rec.cif_value,
+            value_fob_usd: None,
+            source_file: self.source_file,
+            source_line: rec.line,
+        });
+    }
+}

@@ -1,0 +1,63 @@
+//! The one list of sources. Adding a source is a reader module in `rareflow-ingest`, a
+//! module here in `rareflow-normalize` with its `impl Source`, and one line below.
+
+use std::path::Path;
+
+use crate::source::Source;
+
+/// Every source rareflow reads, in the order they are asked to claim a file.
+pub fn sources() -> Vec<Box<dyn Source>> {
+    vec![
+        Box::new(crate::gacc::GaccPlatform),
+        Box::new(crate::headline::GaccHeadline),
+        Box::new(crate::comtrade::Comtrade),
+        Box::new(crate::census::Census),
+    ]
+}
+
+/// The sources, asked in turn which one reads a file.
+pub struct Registry {
+    sources: Vec<Box<dyn Source>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.sources.iter().map(|s| s.name()))
+            .finish()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry { sources: sources() }
+    }
+}
+
+impl Registry {
+    /// A registry of the given sources (tests use their own).
+    pub fn new(sources: Vec<Box<dyn Source>>) -> Registry {
+        Registry { sources }
+    }
+
+    /// The source that reads the file at `relative` (under the raw folder), if any.
+    pub fn source_for(&self, relative: &str, path: &Path) -> Option<&dyn Source> {
+        self.sources
+            .iter()
+            .find(|s| s.claims(relative, path))
+            .map(|s| s.as_ref())
+    }
+
+    /// The source of that name.
+    pub fn by_name(&self, name: &str) -> Option<&dyn Source> {
+        self.sources
+            .iter()
+            .find(|s| s.name() == name)
+            .map(|s| s.as_ref())
+    }
+
+    /// Every source.
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Source> {
+        self.sources.iter().map(|s| s.as_ref())
+    }
+}

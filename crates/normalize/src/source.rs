@@ -1,0 +1,312 @@
+//! The plug-in shape of a source: one [`Source`] per kind of raw release, listed once in
+//! [`crate::registry`]. The pipeline knows no source by name: it asks the registry which
+//! source claims a file, lets the source read it into pieces of [`Work`], runs those on its
+//! workers, and writes what comes back ([`Normalized`]).
+//!
+//! A source is one reader module in `rareflow-ingest` (bytes to records, with lines) and
+//! one module here (records to `trade_flows` rows and rejects, and the `impl Source`).
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::error::ArrowError;
+use rareflow_ingest::IngestError;
+
+use crate::reference::Reference;
+use crate::rows::{RejectRows, Release, TradeFlowRows};
+use crate::schema::{REJECTS, TRADE_FLOWS};
+
+/// What the pipeline knows about a raw file before it is read.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceFile<'a> {
+    /// Where the file is.
+    pub path: &'a Path,
+    /// Path relative to the raw folder, `/`-separated: what `source_file` stores.
+    pub relative: &'a str,
+    /// The release the file is: stored on every row.
+    pub release: Release,
+    /// Reference tables, shared with the workers.
+    pub reference: &'a Arc<Reference>,
+    /// Target bytes of input per piece of work, for sources that read in chunks.
+    pub chunk_bytes: usize,
+}
+
+/// One piece of a file, normalized: the rows for each table and what the log needs.
+#[derive(Debug)]
+pub struct Normalized {
+    /// Monthly rows (`trade_flows` schema, partition columns included).
+    pub flows: RecordBatch,
+    /// Annual rows (same schema; month 0).
+    pub annual: RecordBatch,
+    /// Rejected records (`rejects` schema).
+    pub rejects: RecordBatch,
+    /// Records read: always loaded + rejected.
+    pub rows_read: u64,
+    /// Earliest and latest monthly period loaded, `Date32`.
+    pub periods: Option<(i32, i32)>,
+    /// Loaded rows in a foreign currency whose month has no exchange rate.
+    pub rows_without_usd: u64,
+    /// Records loaded into a gathered table rather than `trade_flows` (headline rows).
+    pub rows_gathered: u64,
+    /// What a source with a [`Gatherer`] hands to it (e.g. headline rows).
+    pub gathered: Option<Box<dyn Any + Send>>,
+}
+
+impl Normalized {
+    /// Rows loaded (monthly and annual).
+    pub fn rows_loaded(&self) -> u64 {
+        (self.flows.num_rows() + self.annual.num_rows()) as u64 + self.rows_gathered
+    }
+
+    /// Nothing read.
+    pub fn empty() -> Normalized {
+        Normalized {
+            flows: RecordBatch::new_empty(TRADE_FLOWS.clone()),
+            annual: RecordBatch::new_empty(TRADE_FLOWS.clone()),
+            rejects: RecordBatch::new_empty(REJECTS.clone()),
+            rows_read: 0,
+            periods: None,
+            rows_without_usd: 0,
+            rows_gathered: 0,
+            gathered: None,
+        }
+    }
+}
+
+/// A piece of a file to normalize on a worker thread.
+pub type Work = Box<dyn FnOnce() -> Result<Normalized, ArrowError> + Send>;
+
+/// Where a source hands its pieces of work, in file order.
+pub trait WorkSink {
+    /// Queues a piece of work. `false` when the run is stopping: stop reading.
+    fn send(&mut self, work: Work) -> bool;
+    /// Bytes of the file read so far (for progress).
+    fn progress(&mut self, bytes_read: u64);
+}
+
+/// What reading a file taught, for `ingest_log`.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Text encoding the file was read in.
+    pub encoding: String,
+    /// Which of the source's layouts the file had.
+    pub layout: String,
+    /// The file's flow, when the whole file has one.
+    pub flow: Option<String>,
+    /// SHA-256 of the bytes, when the reader hashed them on the way.
+    pub sha256: Option<String>,
+    /// What was tolerated (an unknown extra column, ...), for the log and the summary.
+    pub warnings: Vec<String>,
+}
+
+/// Tables a source builds from all of its files together at the end of a run.
+pub trait Gatherer: Send {
+    /// Takes what one piece of work gathered.
+    fn add(&mut self, part: Box<dyn Any + Send>);
+    /// The tables to write, by name.
+    fn finish(
+        self: Box<Self>,
+        reference: &Reference,
+    ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError>;
+}
+
+/// One kind of raw release.
+pub trait Source: Send + Sync {
+    /// Name stored in `source` columns and `ingest_log` (`gacc`, `comtrade`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Where its files live, for people (`gacc/{export,import}/**/*.csv`).
+    fn pattern(&self) -> &'static str;
+
+    /// Whether this source reads the file at `relative` (path under the raw folder,
+    /// `/`-separated). Decided from the folder and extension; a source that shares them
+    /// with another may also look at the file's first bytes through `path`.
+    fn claims(&self, relative: &str, path: &Path) -> bool;
+
+    /// Reads one file, handing pieces of work to `sink` in file order. An `Err` is a
+    /// file-level error (the file cannot be read at all); bad records are rejects.
+    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError>;
+
+    /// Whether an unchanged file is read again in an incremental run (its rows only make
+    /// sense together with the other files of the source, as headline tables do).
+    fn reread_unchanged(&self) -> bool {
+        false
+    }
+
+    /// Tables built from all of this source's files together, if any.
+    fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
+        None
+    }
+}
+
+/// Whether `relative` is under `folder/` and ends with one of `extensions` (case-insensitive).
+pub fn in_folder_with_extension(relative: &str, folder: &str, extensions: &[&str]) -> bool {
+    let Some(rest) = relative.strip_prefix(folder).and_then(|r| r.strip_prefix('/')) else {
+        return false;
+    };
+    let name = rest.rsplit('/').next().unwrap_or(rest);
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && extensions.iter().any(|e| ext.eq_ignore_ascii_case(e))
+    })
+}
+
+/// Rows normalized so far from records read one at a time.
+#[derive(Debug)]
+pub struct Output {
+    /// Monthly rows.
+    pub flows: TradeFlowRows,
+    /// Annual rows.
+    pub annual: TradeFlowRows,
+    /// Rejects.
+    pub rejects: RejectRows,
+    /// Records read.
+    pub rows_read: u64,
+    /// Earliest and latest monthly period.
+    pub periods: Option<(i32, i32)>,
+    /// Foreign-currency rows without a rate.
+    pub rows_without_usd: u64,
+}
+
+impl Output {
+    /// An empty output for rows of `release`.
+    pub fn new(release: Release, capacity: usize) -> Self {
+        Output {
+            flows: TradeFlowRows::with_capacity(capacity, release),
+            annual: TradeFlowRows::with_capacity(16, release),
+            rejects: RejectRows::default(),
+            rows_read: 0,
+            periods: None,
+            rows_without_usd: 0,
+        }
+    }
+
+    /// Widens the period range to include `period`.
+    pub fn saw_period(&mut self, period: i32) {
+        self.periods = Some(match self.periods {
+            None => (period, period),
+            Some((lo, hi)) => (lo.min(period), hi.max(period)),
+        });
+    }
+
+    /// Records a reject.
+    pub fn reject(&mut self, source: &str, file: &str, r: &rareflow_ingest::Rejected) {
+        self.rejects.push(
+            source,
+            file,
+            r.line,
+            r.error.code(),
+            &r.error.to_string(),
+            &r.raw,
+        );
+    }
+
+    /// The rows as batches.
+    pub fn finish(mut self) -> Result<Normalized, ArrowError> {
+        Ok(Normalized {
+            flows: self.flows.finish()?,
+            annual: self.annual.finish()?,
+            rejects: self.rejects.finish()?,
+            rows_read: self.rows_read,
+            periods: self.periods,
+            rows_without_usd: self.rows_without_usd,
+            rows_gathered: 0,
+            gathered: None,
+        })
+    }
+}
+
+/// Records per piece of work for sources read record by record.
+pub const RECORDS_PER_WORK: usize = 16 * 1024;
+
+/// Groups records read one at a time (by a push-style reader) into pieces of work of
+/// [`RECORDS_PER_WORK`] records, each normalized on a worker by `normalize`.
+pub struct RecordBatcher<'s, R> {
+    sink: &'s mut dyn WorkSink,
+    pending: Vec<R>,
+    normalize: Arc<dyn Fn(Vec<R>) -> Result<Normalized, ArrowError> + Send + Sync>,
+    stopped: bool,
+}
+
+impl<'s, R: Send + 'static> RecordBatcher<'s, R> {
+    /// A batcher handing work to `sink`.
+    pub fn new(
+        sink: &'s mut dyn WorkSink,
+        normalize: impl Fn(Vec<R>) -> Result<Normalized, ArrowError> + Send + Sync + 'static,
+    ) -> Self {
+        RecordBatcher {
+            sink,
+            pending: Vec::with_capacity(RECORDS_PER_WORK),
+            normalize: Arc::new(normalize),
+            stopped: false,
+        }
+    }
+
+    /// Adds a record; sends a piece of work when enough are pending.
+    pub fn push(&mut self, record: R) {
+        self.pending.push(record);
+        if self.pending.len() >= RECORDS_PER_WORK {
+            self.flush();
+        }
+    }
+
+    /// Reports progress.
+    pub fn progress(&mut self, bytes_read: u64) {
+        self.sink.progress(bytes_read);
+    }
+
+    fn flush(&mut self) {
+        if self.pending.is_empty() || self.stopped {
+            self.pending.clear();
+            return;
+        }
+        let records = std::mem::replace(&mut self.pending, Vec::with_capacity(RECORDS_PER_WORK));
+        let normalize = Arc::clone(&self.normalize);
+        self.stopped = !self.sink.send(Box::new(move || normalize(records)));
+    }
+
+    /// Sends what is pending.
+    pub fn finish(mut self) {
+        self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_by_folder_and_extension() {
+        assert!(in_folder_with_extension("gacc/export/2025/a.CSV", "gacc", &["csv"]));
+        assert!(!in_folder_with_extension("gacc-headline/a.csv", "gacc", &["csv"]));
+        assert!(!in_folder_with_extension("gacc/README.md", "gacc", &["csv"]));
+        assert!(!in_folder_with_extension("gacc/.csv", "gacc", &["csv"]));
+        assert!(in_folder_with_extension("comtrade/v1/x.json", "comtrade", &["json", "csv"]));
+    }
+
+    struct Collect(Vec<Work>);
+    impl WorkSink for Collect {
+        fn send(&mut self, work: Work) -> bool {
+            self.0.push(work);
+            true
+        }
+        fn progress(&mut self, _: u64) {}
+    }
+
+    #[test]
+    fn batcher_splits_records_into_pieces_and_keeps_all() {
+        let mut sink = Collect(Vec::new());
+        let mut b = RecordBatcher::new(&mut sink, |records: Vec<u64>| {
+            let mut n = Normalized::empty();
+            n.rows_read = records.len() as u64;
+            Ok(n)
+        });
+        for i in 0..(RECORDS_PER_WORK as u64 * 2 + 5) {
+            b.push(i);
+        }
+        b.finish();
+        let counts: Vec<u64> = sink.0.into_iter().map(|w| w().unwrap().rows_read).collect();
+        assert_eq!(counts, vec![16_384, 16_384, 5]);
+    }
+}

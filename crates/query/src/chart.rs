@@ -1,0 +1,563 @@
+//! Charts of query results, as SVG or PNG (pure Rust: plotters with a bundled font).
+//!
+//! A saved query may declare its chart in its header:
+//!
+//! ```sql
+//! -- chart: line x=period y=tonnes series=partner
+//! -- chart: line x=period y=china_reports_t,us_reports_next_month_t title="Magnets to the US"
+//! -- chart: bar x=partner y=tonnes highlight=USA
+//! ```
+//!
+//! Without one, the chart follows the column types: a date column and a number give a
+//! line over time (one line per value of a text column when the dates repeat), a text
+//! column and a number give bars. Export-control events (`policy_events`) inside a line
+//! chart's date range are drawn as labelled vertical markers.
+
+mod draw;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use datafusion::common::ParamValues;
+
+pub use table::{Cell, ColumnKind, Table};
+
+use crate::exec::QuerySession;
+
+/// How many series (or bars) are drawn before the rest are summed as "other".
+pub const TOP_N: usize = 8;
+
+/// The size charts are drawn at unless told otherwise, in pixels.
+pub const DEFAULT_SIZE: (u32, u32) = (1000, 560);
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// A `-- chart:` header line is malformed.
+    #[error("bad chart header: {0}")]
+    Header(String),
+    /// A column the chart needs is absent or of the wrong kind.
+    #[error("chart: {0}")]
+    Column(String),
+    /// The result has nothing to draw.
+    #[error("chart: the result has no rows with a value to draw")]
+    Empty,
+    /// The output file name says neither `.svg` nor `.png`.
+    #[error("chart: {0}: expected a file name ending in .svg or .png")]
+    Format(PathBuf),
+    /// Drawing failed.
+    #[error("chart: drawing failed: {0}")]
+    Draw(String),
+    /// Writing the file failed.
+    #[error("chart: {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Line over time or bars by category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// One line per series over a date axis.
+    Line,
+    /// One bar per category.
+    Bar,
+}
+
+/// A chart declaration: what a `-- chart:` header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartSpec {
+    /// Line or bar.
+    pub kind: ChartKind,
+    /// The x column (a date for lines, text for bars).
+    pub x: Option<String>,
+    /// The value column(s); several give one line each.
+    pub y: Vec<String>,
+    /// A text column splitting the rows into series (lines only).
+    pub series: Option<String>,
+    /// A title.
+    pub title: Option<String>,
+    /// A category drawn in the accent colour (bars).
+    pub highlight: Option<String>,
+}
+
+impl ChartSpec {
+    /// Parses the text after `chart:`: `KIND [x=COL] [y=COL[,COL...]] [series=COL]
+    /// [title="..."] [highlight=VALUE]`.
+    pub fn parse(text: &str) -> Result<ChartSpec, ChartError> {
+        let words = split_words(text)?;
+        let mut words = words.into_iter();
+        let kind = match words.next().as_deref() {
+            Some("line") => ChartKind::Line,
+            Some("bar") => ChartKind::Bar,
+            other => {
+                return Err(ChartError::Header(format!(
+                    "expected `line` or `bar` first, got {:?}",
+                    other.unwrap_or("")
+                )));
+            }
+        };
+        let mut spec = ChartSpec {
+            kind,
+            x: None,
+            y: Vec::new(),
+            series: None,
+            title: None,
+            highlight: None,
+        };
+        for word in words {
+            let Some((key, value)) = word.split_once('=') else {
+                return Err(ChartError::Header(format!(
+                    "expected KEY=VALUE, got {word:?}"
+                )));
+            };
+            if value.is_empty() {
+                return Err(ChartError::Header(format!("{key}= has no value")));
+            }
+            match key {
+                "x" => spec.x = Some(value.to_owned()),
+                "y" => spec.y = value.split(',').map(|s| s.trim().to_owned()).collect(),
+                "series" => spec.series = Some(value.to_owned()),
+                "title" => spec.title = Some(value.to_owned()),
+                "highlight" => spec.highlight = Some(value.to_owned()),
+                _ => {
+                    return Err(ChartError::Header(format!(
+                        "unknown key {key:?}: expected x, y, series, title or highlight"
+                    )));
+                }
+            }
+        }
+        if spec.y.iter().any(String::is_empty) {
+            return Err(ChartError::Header("empty column name in y=".into()));
+        }
+        Ok(spec)
+    }
+
+    /// The `-- chart:` declaration in a saved query's leading comment lines, if any.
+    pub fn from_sql(sql: &str) -> Result<Option<ChartSpec>, ChartError> {
+        for line in sql.lines() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let Some(comment) = trimmed.strip_prefix("--") else {
+                break;
+            };
+            if let Some(text) = comment.trim().strip_prefix("chart:") {
+                return ChartSpec::parse(text).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The chart a result's column types suggest: date + number gives a line (split by the
+    /// first text column when dates repeat), text + number gives bars.
+    pub fn infer(table: &Table) -> Result<ChartSpec, ChartError> {
+        let first = |kind: ColumnKind| table.kinds.iter().position(|k| *k == kind);
+        let number = first(ColumnKind::Number)
+            .ok_or_else(|| ChartError::Column("the result has no numeric column".into()))?;
+        let y = vec![table.columns[number].clone()];
+        let text = first(ColumnKind::Text).map(|i| table.columns[i].clone());
+        if let Some(date) = first(ColumnKind::Date) {
+            let mut seen = std::collections::HashSet::new();
+            let repeats = table.rows.iter().any(|r| !seen.insert(r[date].text()));
+            return Ok(ChartSpec {
+                kind: ChartKind::Line,
+                x: Some(table.columns[date].clone()),
+                y,
+                series: if repeats { text } else { None },
+                title: None,
+                highlight: None,
+            });
+        }
+        match text {
+            Some(x) => Ok(ChartSpec {
+                kind: ChartKind::Bar,
+                x: Some(x),
+                y,
+                series: None,
+                title: None,
+                highlight: None,
+            }),
+            None => Err(ChartError::Column(
+                "no date or text column to draw the numbers against".into(),
+            )),
+        }
+    }
+}
+
+fn split_words(text: &str) -> Result<Vec<String>, ChartError> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if quoted {
+        return Err(ChartError::Header(format!("unclosed quote in {text:?}")));
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    Ok(words)
+}
+
+/// An export-control event, as in the `policy_events` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyEvent {
+    /// Date, days since 1970-01-01.
+    pub date: i32,
+    /// Who announced it.
+    pub authority: String,
+    /// The announcement.
+    pub reference: String,
+    /// What it did.
+    pub description: String,
+}
+
+impl PolicyEvent {
+    /// The marker label: date and a short form of the announcement.
+    pub fn label(&self) -> String {
+        let short = self
+            .reference
+            .replace("Announcements ", "Ann. ")
+            .replace("Announcement ", "Ann. ");
+        let short = match short.find(" of 20") {
+            Some(i) => &short[..i],
+            None => &short,
+        };
+        format!("{} {short}", table::format_date(self.date))
+    }
+}
+
+/// Reads the export-control timeline from the warehouse's `policy_events` table.
+pub async fn policy_events(session: &QuerySession) -> Result<Vec<PolicyEvent>, crate::QueryError> {
+    let sql = "SELECT event_date, authority, reference, description FROM policy_events \
+               ORDER BY event_date";
+    let batches = session
+        .collect("policy_events", sql, ParamValues::List(Vec::new()))
+        .await?;
+    let table = Table::from_batches(&batches);
+    Ok((0..table.rows.len())
+        .filter_map(|r| {
+            Some(PolicyEvent {
+                date: table.get(r, "event_date").date()?,
+                authority: table.get(r, "authority").text(),
+                reference: table.get(r, "reference").text(),
+                description: table.get(r, "description").text(),
+            })
+        })
+        .collect())
+}
+
+/// One line of a line chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// (date as days since 1970-01-01, value), in date order.
+    pub points: Vec<(i32, f64)>,
+}
+
+/// What is drawn: a title, a value unit, and lines or bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// The title.
+    pub title: String,
+    /// What the values are, with their unit (`tonnes (t)`).
+    pub value_label: String,
+    /// Lines or bars.
+    pub body: ChartBody,
+    /// Events drawn as markers (lines only).
+    pub events: Vec<PolicyEvent>,
+}
+
+/// The drawn data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartBody {
+    /// Lines over dates.
+    Lines(Vec<Series>),
+    /// Bars: (category, value), and the highlighted category.
+    Bars {
+        /// (category, value), in drawing order.
+        bars: Vec<(String, f64)>,
+        /// The category drawn in the accent colour.
+        highlight: Option<String>,
+    },
+}
+
+/// The unit a column's name implies: `t`, `kg`, `US$ m`, `US$/kg`, `%`, `US$`.
+pub fn unit_of(column: &str) -> Option<&'static str> {
+    let c = column.to_ascii_lowercase();
+    // whole `_`-separated parts: `us_reports_next_month_t` ends in `t`, `last_year` does not
+    let has = |s: &str| {
+        c == s
+            || c.ends_with(&format!("_{s}"))
+            || c.starts_with(&format!("{s}_"))
+            || c.contains(&format!("_{s}_"))
+    };
+    if has("per_kg") {
+        Some("US$/kg")
+    } else if has("pct") {
+        Some("%")
+    } else if has("usd_million") || has("usd_m") {
+        Some("US$ m")
+    } else if has("kg") {
+        Some("kg")
+    } else if has("tonnes") || has("t") || c == "quantity" {
+        Some("t")
+    } else if has("usd") {
+        Some("US$")
+    } else {
+        None
+    }
+}
+
+/// `column (unit)`, or the column alone.
+pub fn value_label(column: &str) -> String {
+    match unit_of(column) {
+        Some(u) => format!("{} ({u})", column.replace('_', " ")),
+        None => column.replace('_', " "),
+    }
+}
+
+impl Chart {
+    /// Builds the chart `spec` describes from a result. Events outside a line chart's date
+    /// range (first date to the end of the last month) are dropped.
+    pub fn build(
+        table: &Table,
+        spec: &ChartSpec,
+        title: &str,
+        events: &[PolicyEvent],
+    ) -> Result<Chart, ChartError> {
+        let column = |name: &str, kind: ColumnKind| -> Result<usize, ChartError> {
+            let i = table
+                .index(name)
+                .ok_or_else(|| ChartError::Column(format!("no column {name:?} in the result")))?;
+            if table.kinds[i] != kind {
+                return Err(ChartError::Column(format!(
+                    "column {name:?} is {:?}, expected {kind:?}",
+                    table.kinds[i]
+                )));
+            }
+            Ok(i)
+        };
+        let inferred;
+        let spec = if spec.x.is_none() || spec.y.is_empty() {
+            inferred = ChartSpec {
+                title: spec.title.clone(),
+                highlight: spec.highlight.clone(),
+                ..ChartSpec::infer(table)?
+            };
+            &inferred
+        } else {
+            spec
+        };
+        let x_name = spec.x.as_deref().unwrap_or_default();
+        let ys = spec
+            .y
+            .iter()
+            .map(|y| column(y, ColumnKind::Number))
+            .collect::<Result<Vec<_>, _>>()?;
+        let title = spec.title.clone().unwrap_or_else(|| title.to_owned());
+        let value_label = value_label(&spec.y[0]);
+        match spec.kind {
+            ChartKind::Line => {
+                let x = column(x_name, ColumnKind::Date)?;
+                let series_col = match &spec.series {
+                    Some(s) => Some(column(s, ColumnKind::Text)?),
+                    None => None,
+                };
+                let series = line_series(table, x, &ys, series_col);
+                Chart::lines(title, value_label, series, events)
+            }
+            ChartKind::Bar => {
+                let x = column(x_name, ColumnKind::Text)?;
+                let mut bars: Vec<(String, f64)> = table
+                    .rows
+                    .iter()
+                    .filter_map(|r| Some((r[x].text(), r[ys[0]].number()?)))
+                    .collect();
+                if bars.is_empty() {
+                    return Err(ChartError::Empty);
+                }
+                if bars.len() > TOP_N + 4 {
+                    let cut = TOP_N + 3;
+                    let other: f64 = bars[cut..].iter().map(|b| b.1).sum();
+                    let n = bars.len() - cut;
+                    bars.truncate(cut);
+                    bars.push((format!("other ({n})"), other));
+                }
+                Ok(Chart {
+                    title,
+                    value_label,
+                    body: ChartBody::Bars {
+                        bars,
+                        highlight: spec.highlight.clone(),
+                    },
+                    events: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// A line chart of `series` (the [`TOP_N`] largest kept, the rest summed as "other"),
+    /// with the `events` that fall between the first date and the end of the last month.
+    pub fn lines(
+        title: String,
+        value_label: String,
+        series: Vec<Series>,
+        events: &[PolicyEvent],
+    ) -> Result<Chart, ChartError> {
+        let series: Vec<Series> = top_series(series)
+            .into_iter()
+            .filter(|s| !s.points.is_empty())
+            .collect();
+        if series.is_empty() {
+            return Err(ChartError::Empty);
+        }
+        let (lo, hi) = date_range(&series);
+        let end = table::add_months(hi, 1);
+        let events = events
+            .iter()
+            .filter(|e| e.date >= lo && e.date < end)
+            .cloned()
+            .collect();
+        Ok(Chart {
+            title,
+            value_label,
+            body: ChartBody::Lines(series),
+            events,
+        })
+    }
+
+    /// Draws the chart as an SVG document of `size` pixels.
+    pub fn to_svg(&self, size: (u32, u32)) -> Result<String, ChartError> {
+        draw::svg(self, size)
+    }
+
+    /// Draws the chart as a PNG image of `size` pixels.
+    pub fn to_png(&self, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+        draw::png(self, size)
+    }
+
+    /// Writes the chart to `path`, SVG or PNG by its extension.
+    pub fn write(&self, path: &Path, size: (u32, u32)) -> Result<(), ChartError> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let bytes = match ext.as_deref() {
+            Some("svg") => self.to_svg(size)?.into_bytes(),
+            Some("png") => self.to_png(size)?,
+            _ => return Err(ChartError::Format(path.to_owned())),
+        };
+        std::fs::write(path, bytes).map_err(|source| ChartError::Write {
+            path: path.to_owned(),
+            source,
+        })
+    }
+}
+
+fn line_series(table: &Table, x: usize, ys: &[usize], by: Option<usize>) -> Vec<Series> {
+    let mut out: Vec<Series> = Vec::new();
+    for row in &table.rows {
+        let Some(day) = row[x].date() else { continue };
+        for &y in ys {
+            let Some(v) = row[y].number() else { continue };
+            let name = match by {
+                Some(s) => row[s].text(),
+                None => table.columns[y].replace('_', " "),
+            };
+            match out.iter_mut().find(|s| s.name == name) {
+                Some(s) => s.points.push((day, v)),
+                None => out.push(Series {
+                    name,
+                    points: vec![(day, v)],
+                }),
+            }
+        }
+    }
+    for s in &mut out {
+        s.points.sort_by_key(|p| p.0);
+    }
+    out
+}
+
+/// Keeps the [`TOP_N`] series with the largest totals and sums the rest, by date, as "other".
+fn top_series(mut series: Vec<Series>) -> Vec<Series> {
+    if series.len() <= TOP_N {
+        return series;
+    }
+    let total = |s: &Series| s.points.iter().map(|p| p.1.abs()).sum::<f64>();
+    series.sort_by(|a, b| total(b).total_cmp(&total(a)));
+    let rest = series.split_off(TOP_N - 1);
+    let mut sums: std::collections::BTreeMap<i32, f64> = std::collections::BTreeMap::new();
+    for s in &rest {
+        for &(d, v) in &s.points {
+            *sums.entry(d).or_default() += v;
+        }
+    }
+    series.push(Series {
+        name: format!("other ({})", rest.len()),
+        points: sums.into_iter().collect(),
+    });
+    series
+}
+
+fn date_range(series: &[Series]) -> (i32, i32) {
+    let days = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    let lo = days.clone().min().unwrap_or(0);
+    let hi = days.max().unwrap_or(0);
+    (lo, hi)
+}
+
+/// Collects a result stream, draws its chart to `path` (SVG or PNG by extension) as the
+/// `-- chart:` header of `sql` declares it (or as the column types suggest), and gives the
+/// rows back as a stream to print. `title` is used when the header names none; `note`
+/// (e.g. the parameters given), when not empty, is added to the title in parentheses.
+pub async fn draw_then_replay(
+    session: &QuerySession,
+    sql: &str,
+    title: &str,
+    note: &str,
+    stream: datafusion::execution::SendableRecordBatchStream,
+    path: &Path,
+) -> Result<datafusion::execution::SendableRecordBatchStream, crate::QueryError> {
+    use futures::StreamExt;
+    let schema = stream.schema();
+    let batches: Vec<_> = stream.collect().await;
+    let batches = batches
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(crate::QueryError::Engine)?;
+    let chart_err = |e: ChartError| crate::QueryError::Usage(e.to_string());
+    let table = Table::from_batches(&batches);
+    let mut spec = match ChartSpec::from_sql(sql).map_err(chart_err)? {
+        Some(spec) => spec,
+        None => ChartSpec::infer(&table).map_err(chart_err)?,
+    };
+    if !note.is_empty() {
+        let base = spec.title.take().unwrap_or_else(|| title.to_owned());
+        spec.title = Some(format!("{base} ({note})"));
+    }
+    let events = policy_events(session).await?;
+    Chart::build(&table, &spec, title, &events)
+        .and_then(|chart| chart.write(path, DEFAULT_SIZE))
+        .map_err(chart_err)?;
+    let replay = futures::stream::iter(batches.into_iter().map(Ok));
+    Ok(Box::pin(
+        datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, replay),
+    ))
+}

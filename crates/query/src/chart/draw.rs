@@ -1,0 +1,373 @@
+//! Drawing a [`Chart`] with plotters: the same code draws the SVG and the PNG, so both
+//! give the same picture. Text is measured (and, in PNGs, drawn) with the bundled DejaVu
+//! Sans through ab_glyph; SVGs name the `sans-serif` family.
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::combinators::BindKeyPoints;
+use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::table::{add_months, format_month};
+use super::{Chart, ChartBody, ChartError};
+
+/// DejaVu Sans 2.37 (Bitstream Vera licence, see assets/LICENSE-DejaVu.txt).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+/// Series colours (Tableau 10), then grey for "other".
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+const OTHER: RGBColor = RGBColor(150, 150, 150);
+const MARKER: RGBColor = RGBColor(178, 34, 34);
+const BAR: RGBColor = RGBColor(120, 144, 176);
+const ACCENT: RGBColor = RGBColor(214, 39, 40);
+
+fn register_font() -> Result<(), ChartError> {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok = DONE
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if *ok {
+        Ok(())
+    } else {
+        Err(ChartError::Draw(
+            "the bundled font could not be read".into(),
+        ))
+    }
+}
+
+pub(crate) fn svg(chart: &Chart, size: (u32, u32)) -> Result<String, ChartError> {
+    register_font()?;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw(&root, chart)?;
+        root.present()
+            .map_err(|e| ChartError::Draw(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font()?;
+    let (w, h) = size;
+    if w == 0 || h == 0 || w > 10_000 || h > 10_000 {
+        return Err(ChartError::Draw(format!("bad image size {w}x{h}")));
+    }
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        draw(&root, chart)?;
+        root.present()
+            .map_err(|e| ChartError::Draw(e.to_string()))?;
+    }
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut out),
+        &pixels,
+        w,
+        h,
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| ChartError::Draw(e.to_string()))?;
+    Ok(out)
+}
+
+fn color(i: usize, name: &str) -> RGBColor {
+    if name.starts_with("other") {
+        OTHER
+    } else {
+        PALETTE[i % PALETTE.len()]
+    }
+}
+
+/// Thousands separators, one decimal when the numbers are small.
+pub(crate) fn axis_number(v: f64, span: f64) -> String {
+    let decimals = if span < 10.0 { 1 } else { 0 };
+    crate::report::fmt_number(v, decimals)
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+) -> Result<(), ChartError> {
+    let err =
+        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
+    root.fill(&WHITE).map_err(err)?;
+    match &chart.body {
+        ChartBody::Lines(series) => draw_lines(root, chart, series),
+        ChartBody::Bars { bars, highlight } => draw_bars(root, chart, bars, highlight.as_deref()),
+    }
+}
+
+fn draw_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    series: &[super::Series],
+) -> Result<(), ChartError> {
+    let err =
+        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
+    let legend_style = (FAMILY, 14).into_font().color(&BLACK);
+    let (width, height) = root.dim_in_pixel();
+    // legend entries, wrapped into rows under the plot
+    let entry_width = |name: &str| -> i32 {
+        let (w, _) = root
+            .estimate_text_size(name, &legend_style)
+            .unwrap_or((80, 14));
+        w as i32 + 34
+    };
+    let mut legend_rows = vec![Vec::new()];
+    let mut used = 0;
+    for (i, s) in series.iter().enumerate() {
+        let w = entry_width(&s.name);
+        if used + w > width as i32 - 80 && used > 0 {
+            legend_rows.push(Vec::new());
+            used = 0;
+        }
+        used += w;
+        if let Some(row) = legend_rows.last_mut() {
+            row.push(i);
+        }
+    }
+    let legend_height = 24 * legend_rows.len() as u32 + 8;
+    let (plot_area, legend_area) = root.split_vertically(height.saturating_sub(legend_height));
+
+    let lo = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .min()
+        .unwrap_or(0);
+    let hi = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .max()
+        .unwrap_or(0);
+    let end = add_months(hi, 1);
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let y_min = values.clone().fold(0.0f64, f64::min);
+    let y_max = values.fold(0.0f64, f64::max);
+    let span = (y_max - y_min).max(1e-9);
+    let label_rows = event_rows(chart, lo, end, width);
+    let headroom = 0.08
+        + 0.055
+            * label_rows
+                .iter()
+                .copied()
+                .max()
+                .map_or(0.0, |r| r as f64 + 1.0);
+    let y_top = y_max + span * headroom;
+    let y_bottom = if y_min < 0.0 {
+        y_min - span * 0.05
+    } else {
+        0.0
+    };
+
+    let months = months_between(lo, end);
+    let step = (months.len() / 12).max(1);
+    let keys: Vec<i32> = months.iter().copied().step_by(step).collect();
+    let mut ctx = ChartBuilder::on(&plot_area)
+        .caption(&chart.title, (FAMILY, 22))
+        .margin(12)
+        .x_label_area_size(32)
+        .y_label_area_size(70)
+        .build_cartesian_2d((lo..end).with_key_points(keys), y_bottom..y_top)
+        .map_err(err)?;
+    let x_fmt = |d: &i32| format_month(*d);
+    let y_fmt = |v: &f64| axis_number(*v, span);
+    ctx.configure_mesh()
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style((FAMILY, 13))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()
+        .map_err(err)?;
+    let (px, py) = ctx.plotting_area().get_pixel_range();
+    plot_area
+        .draw(&Text::new(
+            chart.value_label.clone(),
+            (px.start, py.start - 16),
+            (FAMILY, 13).into_font().color(&BLACK),
+        ))
+        .map_err(err)?;
+
+    // events: a vertical marker each, labels staggered in rows so they do not overlap
+    let label_style = (FAMILY, 12).into_font().color(&MARKER);
+    for (event, row) in chart.events.iter().zip(&label_rows) {
+        ctx.draw_series(std::iter::once(Rectangle::new(
+            [(event.date, y_bottom), (event.date, y_top)],
+            MARKER.mix(0.7).stroke_width(1),
+        )))
+        .map_err(err)?;
+        let (x, _) = ctx.backend_coord(&(event.date, y_top));
+        let label = event.label();
+        let (w, _) = plot_area
+            .estimate_text_size(&label, &label_style)
+            .unwrap_or((100, 12));
+        let x = if x + 4 + w as i32 > px.end {
+            x - 4 - w as i32
+        } else {
+            x + 4
+        };
+        plot_area
+            .draw(&Text::new(
+                label,
+                (x, py.start + 4 + 15 * *row as i32),
+                label_style.clone(),
+            ))
+            .map_err(err)?;
+    }
+
+    for (i, s) in series.iter().enumerate() {
+        let c = color(i, &s.name);
+        ctx.draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+            .map_err(err)?;
+    }
+
+    for (r, row) in legend_rows.iter().enumerate() {
+        let mut x = 80;
+        let y = 6 + 24 * r as i32;
+        for &i in row {
+            let s = &series[i];
+            let c = color(i, &s.name);
+            legend_area
+                .draw(&Rectangle::new([(x, y + 4), (x + 22, y + 10)], c.filled()))
+                .map_err(err)?;
+            legend_area
+                .draw(&Text::new(
+                    s.name.clone(),
+                    (x + 28, y),
+                    legend_style.clone(),
+                ))
+                .map_err(err)?;
+            x += entry_width(&s.name);
+        }
+    }
+    Ok(())
+}
+
+/// The label row of each event: the first row where it does not overlap the label before.
+fn event_rows(chart: &Chart, lo: i32, end: i32, width: u32) -> Vec<usize> {
+    // approximate pixel positions: ~7 px per character at 12 px
+    let plot_width = f64::from(width.saturating_sub(100).max(1));
+    let span = f64::from((end - lo).max(1));
+    let mut row_ends: Vec<f64> = Vec::new();
+    let mut rows = Vec::new();
+    for e in &chart.events {
+        let x = f64::from(e.date - lo) / span * plot_width;
+        let w = 7.0 * e.label().chars().count() as f64 + 8.0;
+        let (start, stop) = if x + w > plot_width {
+            (x - w, x)
+        } else {
+            (x, x + w)
+        };
+        let row = match row_ends.iter().position(|r| *r < start) {
+            Some(r) => r,
+            None => {
+                row_ends.push(f64::MIN);
+                row_ends.len() - 1
+            }
+        };
+        row_ends[row] = stop;
+        rows.push(row);
+    }
+    rows
+}
+
+fn months_between(lo: i32, end: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut m = add_months(lo, 0);
+    if m < lo {
+        m = add_months(lo, 1);
+    }
+    while m < end && out.len() < 1200 {
+        out.push(m);
+        m = add_months(m, 1);
+    }
+    out
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    bars: &[(String, f64)],
+    highlight: Option<&str>,
+) -> Result<(), ChartError> {
+    let err =
+        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
+    let n = bars.len();
+    let y_max = bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
+    let y_min = bars.iter().map(|b| b.1).fold(0.0f64, f64::min);
+    let span = (y_max - y_min).max(1e-9);
+    let y_top = y_max + span * 0.1;
+    let y_bottom = if y_min < 0.0 { y_min - span * 0.1 } else { 0.0 };
+    let mut ctx = ChartBuilder::on(root)
+        .caption(&chart.title, (FAMILY, 22))
+        .margin(12)
+        .x_label_area_size(32)
+        .y_label_area_size(70)
+        .build_cartesian_2d((0..n).into_segmented(), y_bottom..y_top)
+        .map_err(err)?;
+    let x_fmt = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let y_fmt = |v: &f64| axis_number(*v, span);
+    ctx.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style((FAMILY, 13))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()
+        .map_err(err)?;
+    let (px, py) = ctx.plotting_area().get_pixel_range();
+    root.draw(&Text::new(
+        chart.value_label.clone(),
+        (px.start, py.start - 16),
+        (FAMILY, 13).into_font().color(&BLACK),
+    ))
+    .map_err(err)?;
+    ctx.draw_series(bars.iter().enumerate().map(|(i, (name, v))| {
+        let c = if Some(name.as_str()) == highlight {
+            ACCENT
+        } else {
+            BAR
+        };
+        let mut r = Rectangle::new(
+            [
+                (SegmentValue::Exact(i), 0.0),
+                (SegmentValue::Exact(i + 1), *v),
+            ],
+            c.filled(),
+        );
+        r.set_margin(0, 0, 6, 6);
+        r
+    }))
+    .map_err(err)?;
+    let value_style = (FAMILY, 12)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    ctx.draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
+        Text::new(
+            axis_number(*v, span),
+            (SegmentValue::CenterOf(i), v.max(0.0) + span * 0.01),
+            value_style.clone(),
+        )
+    }))
+    .map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The monthly brief: the month's story told from saved queries, as one self-contained
+//! HTML file (inline CSS and SVG charts, no JavaScript, nothing fetched) or as Markdown.
+//!
+//! Every figure names the query it came from, with its parameters, so that a reader can
+//! run `rareflow-query run NAME --param ...` and see the same number.
+
+mod sections;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::chart::table::{Table, add_months, format_month};
+use crate::chart::{ChartError, PolicyEvent};
+use crate::error::QueryError;
+use crate::exec::QuerySession;
+use crate::params::{ParamType, bind};
+use crate::saved::SavedQuery;
+
+const HTML_TEMPLATE: &str = include_str!("../templates/brief.html");
+const MARKDOWN_TEMPLATE: &str = include_str!("../templates/brief.md");
+
+/// Why the brief could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A query failed (or a saved query is missing).
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    /// The month is not `YYYY-MM`.
+    #[error("--month: {0}")]
+    Month(String),
+    /// The template failed to render.
+    #[error("brief template: {0}")]
+    Template(String),
+}
+
+impl From<ReportError> for QueryError {
+    fn from(e: ReportError) -> QueryError {
+        match e {
+            ReportError::Query(q) => q,
+            other => QueryError::Usage(other.to_string()),
+        }
+    }
+}
+
+/// Output format of the brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One self-contained HTML page with inline SVG charts.
+    Html,
+    /// Markdown, for pasting into a note (no charts).
+    Md,
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ReportFormat, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "html" => Ok(ReportFormat::Html),
+            "md" | "markdown" => Ok(ReportFormat::Md),
+            _ => Err(format!("expected html or md, got {s:?}")),
+        }
+    }
+}
+
+/// One number of the brief, with where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    /// What it is.
+    pub label: String,
+    /// The value, formatted with its unit (`582 t`, `-11.3%`), or `n/a`.
+    pub value: String,
+    /// Context (`from 656 t in 2025-10`).
+    pub note: String,
+    /// The query and parameters it came from (`magnets_by_destination month=2025-11`).
+    pub source: String,
+    /// Drawn in the accent colour.
+    pub highlight: bool,
+}
+
+/// A small table shown in a section.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SmallTable {
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows of formatted cells.
+    pub rows: Vec<Vec<String>>,
+    /// Per row: highlighted.
+    pub highlight: Vec<bool>,
+}
+
+/// One section of the brief.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// HTML anchor.
+    pub id: String,
+    /// Heading.
+    pub title: String,
+    /// One or two sentences.
+    pub summary: String,
+    /// The figures.
+    pub figures: Vec<Figure>,
+    /// An inline SVG chart (empty when there is nothing to draw).
+    pub chart_svg: String,
+    /// A table, when the section has one.
+    pub table: Option<SmallTable>,
+    /// The queries behind the section, with parameters.
+    pub sources: Vec<String>,
+}
+
+/// The brief for one month.
+#[derive(Debug, Clone, Serialize)]
+pub struct Brief {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// `November 2025`.
+    pub month_name: String,
+    /// The warehouse snapshot read.
+    pub snapshot: String,
+    /// The key figures, repeated at the top.
+    pub key_figures: Vec<Figure>,
+    /// The sections, in reading order.
+    pub sections: Vec<Section>,
+}
+
+impl Brief {
+    /// Renders the brief as HTML or Markdown.
+    pub fn render(&self, format: ReportFormat) -> Result<String, ReportError> {
+        let mut env = minijinja::Environment::new();
+        let (name, source) = match format {
+            ReportFormat::Html => ("brief.html", HTML_TEMPLATE),
+            ReportFormat::Md => ("brief.md", MARKDOWN_TEMPLATE),
+        };
+        env.add_template(name, source)
+            .map_err(|e| ReportError::Template(e.to_string()))?;
+        env.add_filter("mdcell", |v: String| {
+            v.replace('|', "\\|").replace('\n', " ")
+        });
+        let template = env
+            .get_template(name)
+            .map_err(|e| ReportError::Template(e.to_string()))?;
+        template
+            .render(minijinja::Value::from_serialize(self))
+            .map_err(|e| ReportError::Template(e.to_string()))
+    }
+}
+
+/// A saved query's result and how it was asked.
+pub(crate) struct Answer {
+    pub(crate) table: Table,
+    /// `name key=value ...`
+    pub(crate) source: String,
+    pub(crate) saved: SavedQuery,
+}
+
+/// Runs the saved queries for `month` (`YYYY-MM`) and assembles the brief.
+pub async fn brief(
+    session: &QuerySession,
+    sql_dir: &Path,
+    month: &str,
+) -> Result<Brief, ReportError> {
+    let day = match ParamType::Month.parse(month) {
+        Ok(datafusion::scalar::ScalarValue::Date32(Some(d))) => d,
+        _ => {
+            return Err(ReportError::Month(format!(
+                "expected a month as YYYY-MM, got {month:?}"
+            )));
+        }
+    };
+    let events = crate::chart::policy_events(session).await?;
+    let ctx = sections::Context {
+        session,
+        sql_dir,
+        day,
+        events: &events,
+    };
+    let magnets = sections::magnets_total(&ctx).await?;
+    let destinations = sections::destinations(&ctx).await?;
+    let elements = sections::elements(&ctx).await?;
+    let headline = sections::headline(&ctx).await?;
+    let mirror = sections::mirror(&ctx).await?;
+    let policy = sections::policy(&ctx);
+    let mut key_figures = Vec::new();
+    for (section, n) in [(&magnets, 2), (&destinations, 2), (&headline, 2)] {
+        key_figures.extend(section.figures.iter().take(n).cloned());
+    }
+    Ok(Brief {
+        month: format_month(day),
+        month_name: month_name(day),
+        snapshot: session.snapshot().display().to_string(),
+        key_figures,
+        sections: vec![magnets, destinations, elements, headline, mirror, policy],
+    })
+}
+
+impl sections::Context<'_> {
+    /// Runs a saved query with `params`, recording `name key=value ...`.
+    pub(crate) async fn run(
+        &self,
+        name: &str,
+        params: &[(&str, String)],
+    ) -> Result<Answer, ReportError> {
+        let saved = SavedQuery::resolve(name, self.sql_dir)?;
+        let given: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let values = bind(&saved.params, &given)?;
+        let origin = saved.path.display().to_string();
+        let batches = self.session.collect(&origin, &saved.sql, values).await?;
+        let mut source = saved.name.clone();
+        for (k, v) in params {
+            source.push_str(&format!(" {k}={v}"));
+        }
+        Ok(Answer {
+            table: Table::from_batches(&batches),
+            source,
+            saved,
+        })
+    }
+
+    /// `YYYY-MM` of the month `offset` months from the brief's month.
+    pub(crate) fn month(&self, offset: i32) -> String {
+        format_month(add_months(self.day, offset))
+    }
+
+    /// The events up to the end of the brief's month.
+    pub(crate) fn events_to_date(&self) -> Vec<&PolicyEvent> {
+        let end = add_months(self.day, 1);
+        self.events.iter().filter(|e| e.date < end).collect()
+    }
+}
+
+/// `November 2025`.
+pub fn month_name(day: i32) -> String {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, _) = rareflow_normalize::period::civil_from_days(day);
+    format!("{} {y}", NAMES[(m as usize + 11) % 12])
+}
+
+/// A number with thousands separators and `decimals` decimals (`6,150`, `5,493.9`).
+pub fn fmt_number(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
+        None => (text.clone(), None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let negative = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A quantity as the brief writes it: whole numbers without decimals, others with one,
+/// and the unit (`582 t`, `5,493.9 t`).
+pub fn fmt_quantity(v: Option<f64>, unit: &str) -> String {
+    match v {
+        Some(v) if v.fract() == 0.0 => format!("{} {unit}", fmt_number(v, 0)),
+        Some(v) => format!("{} {unit}", fmt_number(v, 1)),
+        None => "n/a".into(),
+    }
+}
+
+/// A change in percent with its sign (`-11.3%`, `+26.5%`).
+pub fn fmt_pct(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v > 0.0 => format!("+{}%", fmt_number(v, 1)),
+        Some(v) => format!("{}%", fmt_number(v, 1)),
+        None => "n/a".into(),
+    }
+}

@@ -1,0 +1,403 @@
+//! The sections of the monthly brief, one saved query (or two) each.
+
+use std::path::Path;
+
+use super::{Answer, Figure, ReportError, Section, SmallTable, fmt_number, fmt_pct, fmt_quantity};
+use crate::chart::table::format_date;
+use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series, Table};
+use crate::exec::QuerySession;
+
+/// Brief charts are drawn narrower than the command line's, to fit the page.
+const SIZE: (u32, u32) = (900, 460);
+
+/// What every section needs: the session, where the saved queries are, the month.
+pub(crate) struct Context<'a> {
+    pub(crate) session: &'a QuerySession,
+    pub(crate) sql_dir: &'a Path,
+    /// First day of the brief's month.
+    pub(crate) day: i32,
+    pub(crate) events: &'a [PolicyEvent],
+}
+
+fn figure(label: &str, value: String, note: String, source: &str) -> Figure {
+    Figure {
+        label: label.to_owned(),
+        value,
+        note,
+        source: source.to_owned(),
+        highlight: false,
+    }
+}
+
+/// The chart a saved query declares (or its column types suggest), as inline SVG; empty
+/// when the result has nothing to draw.
+fn chart_svg(answer: &Answer, title: &str, events: &[PolicyEvent]) -> Result<String, ReportError> {
+    let spec = match ChartSpec::from_sql(&answer.saved.sql)? {
+        Some(spec) => spec,
+        None => match ChartSpec::infer(&answer.table) {
+            Ok(spec) => spec,
+            Err(_) => return Ok(String::new()),
+        },
+    };
+    match Chart::build(&answer.table, &spec, title, events) {
+        Ok(chart) => Ok(chart.to_svg(SIZE)?),
+        Err(ChartError::Empty) => Ok(String::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Magnet exports in total: the month, MoM, YoY, dollars; a line over two years.
+pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportError> {
+    let a = ctx
+        .run(
+            "magnets_total_monthly",
+            &[("from", ctx.month(-23)), ("to", ctx.month(0))],
+        )
+        .await?;
+    let t = &a.table;
+    let row = t.find_date("period", ctx.day);
+    let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    let figures = vec![
+        figure(
+            "Rare-earth magnet exports, all destinations",
+            fmt_quantity(get("tonnes"), "t"),
+            format!("{} on the month before", fmt_pct(get("mom_pct"))),
+            &a.source,
+        ),
+        figure(
+            "Year on year",
+            fmt_pct(get("yoy_pct")),
+            format!("against {}", ctx.month(-12)),
+            &a.source,
+        ),
+        figure(
+            "Value",
+            get("usd_million").map_or("n/a".into(), |v| format!("US$ {} m", fmt_number(v, 1))),
+            "free on board, as China Customs reports it".into(),
+            &a.source,
+        ),
+    ];
+    Ok(Section {
+        id: "magnets".into(),
+        title: "Magnet exports".into(),
+        summary: format!(
+            "China exported {} of rare-earth permanent magnets (HS 8505.1110) in {}, {} on the month before and {} on the year before.",
+            fmt_quantity(get("tonnes"), "t"),
+            ctx.month(0),
+            fmt_pct(get("mom_pct")),
+            fmt_pct(get("yoy_pct"))
+        ),
+        chart_svg: chart_svg(
+            &a,
+            "Rare-earth magnet exports, tonnes per month",
+            ctx.events,
+        )?,
+        figures,
+        table: None,
+        sources: vec![a.source],
+    })
+}
+
+/// Magnets by destination, the US highlighted, and the US "lowest since".
+pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportError> {
+    let a = ctx
+        .run("magnets_by_destination", &[("month", ctx.month(0))])
+        .await?;
+    let low = ctx
+        .run(
+            "lowest_since",
+            &[("partner", "USA".into()), ("month", ctx.month(0))],
+        )
+        .await?;
+    let t = &a.table;
+    let us = t.find("partner", "USA");
+    let get = |c: &str| us.and_then(|r| t.get(r, c).number());
+    let since = low.table.get(0, "lowest_since").date();
+    let lowest = match (us, since) {
+        (None, _) => "n/a".to_owned(),
+        (Some(_), Some(d)) => format!("lowest since {}", &format_date(d)[..7]),
+        (Some(_), None) => "lowest in the series".to_owned(),
+    };
+    let mut figures = vec![
+        figure(
+            "Magnets to the United States",
+            fmt_quantity(get("tonnes"), "t"),
+            format!(
+                "{} from {} in {}",
+                fmt_pct(get("mom_pct")),
+                fmt_quantity(get("prev_month_tonnes"), "t"),
+                ctx.month(-1)
+            ),
+            &a.source,
+        ),
+        figure(
+            "US share of magnet exports",
+            get("share_pct").map_or("n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
+            match us {
+                Some(r) => format!("rank {} of {} destinations", r + 1, t.rows.len()),
+                None => "no exports to the US this month".into(),
+            },
+            &a.source,
+        ),
+        figure(
+            "US, lowest since",
+            since.map_or(lowest.clone(), |d| format_date(d)[..7].to_owned()),
+            match low.table.get(0, "tonnes_then").number() {
+                Some(v) => format!("{lowest}, when it was {}", fmt_quantity(Some(v), "t")),
+                None => lowest.clone(),
+            },
+            &low.source,
+        ),
+    ];
+    figures[0].highlight = true;
+    let table = SmallTable {
+        header: ["destination", "tonnes", "month before", "MoM", "share"]
+            .map(String::from)
+            .to_vec(),
+        rows: t
+            .rows
+            .iter()
+            .enumerate()
+            .take(10)
+            .map(|(r, _)| {
+                vec![
+                    format!(
+                        "{} ({})",
+                        t.get(r, "partner_name").text(),
+                        t.get(r, "partner").text()
+                    ),
+                    fmt_quantity(t.get(r, "tonnes").number(), "t"),
+                    fmt_quantity(t.get(r, "prev_month_tonnes").number(), "t"),
+                    fmt_pct(t.get(r, "mom_pct").number()),
+                    t.get(r, "share_pct")
+                        .number()
+                        .map_or("n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
+                ]
+            })
+            .collect(),
+        highlight: (0..t.rows.len().min(10)).map(|r| Some(r) == us).collect(),
+    };
+    let leader = if t.rows.is_empty() {
+        "no destination".to_owned()
+    } else {
+        format!(
+            "{} ({})",
+            t.get(0, "partner_name").text(),
+            fmt_quantity(t.get(0, "tonnes").number(), "t")
+        )
+    };
+    Ok(Section {
+        id: "destinations".into(),
+        title: "By destination".into(),
+        summary: format!(
+            "The largest destination was {leader}. The United States took {} ({} on the month before, {} of the total), {lowest}.",
+            fmt_quantity(get("tonnes"), "t"),
+            fmt_pct(get("mom_pct")),
+            get("share_pct").map_or("n/a".into(), |v| format!("{}%", fmt_number(v, 1)))
+        ),
+        chart_svg: chart_svg(
+            &a,
+            &format!("Magnet exports by destination, {}, tonnes", ctx.month(0)),
+            &[],
+        )?,
+        figures,
+        table: Some(table),
+        sources: vec![a.source, low.source],
+    })
+}
+
+/// Dysprosium and terbium by month, kg.
+pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> {
+    let mut figures = Vec::new();
+    let mut series = Vec::new();
+    let mut sources = Vec::new();
+    for (symbol, name) in [("Dy", "Dysprosium"), ("Tb", "Terbium")] {
+        let a = ctx
+            .run(
+                "element_exports_monthly",
+                &[
+                    ("element", symbol.into()),
+                    ("from", ctx.month(-17)),
+                    ("to", ctx.month(0)),
+                ],
+            )
+            .await?;
+        let t = &a.table;
+        let at = |day: i32| {
+            t.find_date("period", day)
+                .and_then(|r| t.get(r, "kg").number())
+        };
+        let prev_day = crate::chart::table::add_months(ctx.day, -1);
+        figures.push(figure(
+            &format!("{name} ({symbol}) exports"),
+            fmt_quantity(at(ctx.day), "kg"),
+            format!("{} in {}", fmt_quantity(at(prev_day), "kg"), ctx.month(-1)),
+            &a.source,
+        ));
+        series.push(Series {
+            name: format!("{name} ({symbol})"),
+            points: period_points(t, "kg"),
+        });
+        sources.push(a.source);
+    }
+    let chart = match Chart::lines(
+        "Dysprosium and terbium exports (metals, oxides, compounds), kg per month".into(),
+        "kg".into(),
+        series,
+        ctx.events,
+    ) {
+        Ok(c) => c.to_svg(SIZE)?,
+        Err(ChartError::Empty) => String::new(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Section {
+        id: "elements".into(),
+        title: "Dysprosium and terbium".into(),
+        summary: format!(
+            "Two of the seven elements under licence since 2025-04-04: {} of dysprosium and {} of terbium in {}.",
+            figures[0].value,
+            figures[1].value,
+            ctx.month(0)
+        ),
+        chart_svg: chart,
+        figures,
+        table: None,
+        sources,
+    })
+}
+
+fn period_points(t: &Table, column: &str) -> Vec<(i32, f64)> {
+    (0..t.rows.len())
+        .filter_map(|r| Some((t.get(r, "period").date()?, t.get(r, column).number()?)))
+        .collect()
+}
+
+/// China's headline 稀土 series.
+pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> {
+    let a = ctx
+        .run(
+            "headline_monthly",
+            &[("from", ctx.month(-23)), ("to", ctx.month(0))],
+        )
+        .await?;
+    let t = &a.table;
+    let row = t.find_date("period", ctx.day);
+    let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    let unit = row.map(|r| t.get(r, "unit").text()).unwrap_or_default();
+    let unit = if unit == "tonnes" {
+        "t".to_owned()
+    } else {
+        unit
+    };
+    let figures = vec![
+        figure(
+            "Headline rare-earth exports (稀土)",
+            fmt_quantity(get("quantity"), &unit),
+            format!("{} on the month before", fmt_pct(get("mom_pct"))),
+            &a.source,
+        ),
+        figure(
+            "Headline, year on year",
+            fmt_pct(get("yoy_pct")),
+            get("usd_million").map_or(String::new(), |v| format!("US$ {} m", fmt_number(v, 1))),
+            &a.source,
+        ),
+    ];
+    Ok(Section {
+        id: "headline".into(),
+        title: "Headline rare earths (稀土)".into(),
+        summary: format!(
+            "China Customs' headline 稀土 series (ores, metals, oxides and compounds; not magnets) was {} in {}. January and February are published together, so they form one period.",
+            fmt_quantity(get("quantity"), &unit),
+            ctx.month(0)
+        ),
+        chart_svg: chart_svg(
+            &a,
+            "China's headline rare-earth exports, tonnes (Jan-Feb as one period)",
+            ctx.events,
+        )?,
+        figures,
+        table: None,
+        sources: vec![a.source],
+    })
+}
+
+/// China's magnet exports to the US against what the US records arriving.
+pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
+    let a = ctx
+        .run(
+            "mirror_magnets_us",
+            &[("from", ctx.month(-10)), ("to", ctx.month(0))],
+        )
+        .await?;
+    let t = &a.table;
+    let row = t.find_date("period", ctx.day);
+    let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    let figures = vec![
+        figure(
+            "China reports (exports to the US)",
+            fmt_quantity(get("china_reports_t"), "t"),
+            ctx.month(0),
+            &a.source,
+        ),
+        figure(
+            "US reports (imports from China, a month later)",
+            fmt_quantity(get("us_reports_next_month_t"), "t"),
+            ctx.month(1),
+            &a.source,
+        ),
+        figure(
+            "Gap, one-month lag",
+            fmt_pct(get("gap_lag1_pct")),
+            "US-recorded against China-recorded tonnes".into(),
+            &a.source,
+        ),
+    ];
+    Ok(Section {
+        id: "mirror".into(),
+        title: "US mirror statistics".into(),
+        summary: "Magnets leave China and arrive in US statistics about a month later; the gap compares China's month with the US's next month.".into(),
+        chart_svg: chart_svg(&a, "Magnets, China to the US: China's and the US's figures, tonnes", ctx.events)?,
+        figures,
+        table: None,
+        sources: vec![a.source],
+    })
+}
+
+/// The export-control timeline up to the end of the month.
+pub(crate) fn policy(ctx: &Context<'_>) -> Section {
+    let events = ctx.events_to_date();
+    let month = ctx.month(0);
+    let table = SmallTable {
+        header: ["date", "authority", "announcement", "what"]
+            .map(String::from)
+            .to_vec(),
+        rows: events
+            .iter()
+            .map(|e| {
+                vec![
+                    format_date(e.date),
+                    e.authority.clone(),
+                    e.reference.clone(),
+                    e.description.clone(),
+                ]
+            })
+            .collect(),
+        highlight: events
+            .iter()
+            .map(|e| format_date(e.date).starts_with(&month))
+            .collect(),
+    };
+    let in_month = table.highlight.iter().filter(|h| **h).count();
+    Section {
+        id: "policy".into(),
+        title: "Policy timeline".into(),
+        summary: format!(
+            "Export-control events up to the end of {month} ({in_month} in the month, highlighted)."
+        ),
+        figures: Vec::new(),
+        chart_svg: String::new(),
+        table: Some(table),
+        sources: vec!["policy_events (warehouse table)".into()],
+    }
+}

@@ -1,0 +1,136 @@
+//! `rareflow-etl`: batch jobs over the raw releases. A thin layer over `rareflow-etl` (the
+//! library): arguments in `cli`, printing in `report`.
+
+mod cli;
+mod report;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use rareflow_etl::{EtlError, Hooks, RunOptions, exit, run};
+use rareflow_query::QuerySession;
+use rareflow_query::checks::{CheckOutcome, print_outcomes, run_checks};
+
+use crate::cli::{CheckArgs, Cli, Command, LogFormat, RunArgs};
+use crate::report::{Reporter, print_summary};
+
+/// Exit code of `check` when a data check fails.
+const CHECK_FAILED: u8 = 5;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log_level));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    let code = match cli.command.unwrap_or_else(|| Command::Run(RunArgs::default())) {
+        Command::Run(args) => run_command(args, cli.log),
+        Command::Check { target } => check_command(&target),
+        Command::Sources => {
+            for source in rareflow_normalize::Registry::default().iter() {
+                println!("{:15} RAW/{}", source.name(), source.pattern());
+            }
+            exit::OK
+        }
+    };
+    ExitCode::from(code)
+}
+
+fn run_command(args: RunArgs, log: LogFormat) -> u8 {
+    let mut options = RunOptions::new(&args.raw, &args.warehouse);
+    options.wait = args.wait;
+    options.full = args.full;
+    options.loaded_at = args.loaded_at;
+    options.keep_going = args.keep_going;
+    options.reference_dir = Some(args.reference.clone()).filter(|d| d.is_dir());
+    if let Some(t) = args.threads {
+        options.threads = t.max(1);
+    }
+    // Tuning and test hooks come from the environment here, never in the library.
+    if let Some(bytes) = std::env::var("RAREFLOW_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()) {
+        options.chunk_bytes = bytes;
+    }
+    let fail_at = std::env::var("RAREFLOW_FAIL_AT").ok();
+    let pause_at = std::env::var("RAREFLOW_PAUSE_AT").ok();
+    options.hooks = match Hooks::parse(fail_at.as_deref(), pause_at.as_deref()) {
+        Ok(hooks) => hooks,
+        Err(e) => {
+            eprintln!("rareflow-etl: RAREFLOW_FAIL_AT / RAREFLOW_PAUSE_AT: {e}");
+            return exit::USAGE;
+        }
+    };
+    if args.check {
+        let (dir, strict) = (args.checks_dir.clone(), args.strict);
+        options.gate = Some(Arc::new(move |staged: &Path| {
+            let outcomes = checks_on(staged, &dir).map_err(|e| format!("data checks: {e}"))?;
+            let _ = print_outcomes(&outcomes, &mut std::io::stdout());
+            let failed = outcomes.iter().filter(|o| !o.passed()).count();
+            if strict && failed > 0 {
+                return Err(format!("{failed} data checks failed (--strict)"));
+            }
+            Ok(())
+        }));
+    }
+    let reporter = Reporter::new(args.quiet, log);
+    match run(&options, &reporter) {
+        Ok(summary) => {
+            print_summary(&summary);
+            if summary.skipped().next().is_some() {
+                exit::SKIPPED
+            } else {
+                exit::OK
+            }
+        }
+        Err(e) => {
+            report_error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn report_error(e: &EtlError) {
+    eprintln!("rareflow-etl: error: {e}");
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        eprintln!("  caused by: {c}");
+        cause = c.source();
+    }
+    eprintln!("rareflow-etl: the warehouse was not changed");
+}
+
+/// Runs the checks on a warehouse or snapshot folder.
+fn checks_on(warehouse: &Path, dir: &Path) -> Result<Vec<CheckOutcome>, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let session = QuerySession::open(warehouse).await.map_err(|e| e.to_string())?;
+        run_checks(&session, dir).await.map_err(|e| e.to_string())
+    })
+}
+
+fn check_command(target: &CheckArgs) -> u8 {
+    match checks_on(&target.warehouse, &target.checks_dir) {
+        Ok(outcomes) => {
+            let _ = print_outcomes(&outcomes, &mut std::io::stdout());
+            if outcomes.iter().all(CheckOutcome::passed) {
+                exit::OK
+            } else {
+                CHECK_FAILED
+            }
+        }
+        Err(e) => {
+            eprintln!("rareflow-etl check: error: {e}");
+            exit::FAILED
+        }
+    }
+}

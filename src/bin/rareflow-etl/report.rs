@@ -1,0 +1,170 @@
+//! What `rareflow-etl` prints: progress while it runs, the summary table after.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rareflow_etl::{FileSummary, Progress, RunSummary};
+use unicode_width::UnicodeWidthStr;
+
+use crate::cli::LogFormat;
+
+/// A bar on a terminal; otherwise one line per file (text or JSON) on standard error.
+pub(crate) struct Reporter {
+    bar: Option<ProgressBar>,
+    lines: Option<LogFormat>,
+}
+
+impl Reporter {
+    pub(crate) fn new(quiet: bool, log: LogFormat) -> Reporter {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!quiet && terminal && log == LogFormat::Text).then(|| {
+            ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            )
+        });
+        let lines = (!quiet && bar.is_none()).then_some(log);
+        Reporter { bar, lines }
+    }
+}
+
+impl Progress for Reporter {
+    fn start(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+        }
+    }
+    fn file(&self, name: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(name.to_owned());
+        }
+    }
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes);
+        }
+    }
+    fn file_done(&self, f: &FileSummary) {
+        match self.lines {
+            Some(LogFormat::Json) => eprintln!("{}", file_json(f)),
+            Some(LogFormat::Text) => eprintln!(
+                "{} {} read {} loaded {} rejected {}{}",
+                f.source,
+                f.file,
+                f.rows_read,
+                f.rows_loaded,
+                f.rows_rejected,
+                status(f)
+            ),
+            None => {}
+        }
+    }
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn status(f: &FileSummary) -> String {
+    match (&f.skipped, f.unchanged) {
+        (Some(e), _) => format!(" SKIPPED: {e}"),
+        (None, true) => " (unchanged, reused)".to_owned(),
+        (None, false) => String::new(),
+    }
+}
+
+/// One file as a JSON object (hand-written: the values are numbers and escaped strings).
+fn file_json(f: &FileSummary) -> String {
+    format!(
+        "{{\"event\":\"file\",\"source\":{},\"file\":{},\"rows_read\":{},\"rows_loaded\":{},\"rows_rejected\":{},\"rows_without_usd\":{},\"unchanged\":{},\"skipped\":{},\"warnings\":[{}]}}",
+        json_str(&f.source),
+        json_str(&f.file),
+        f.rows_read,
+        f.rows_loaded,
+        f.rows_rejected,
+        f.rows_without_usd,
+        f.unchanged,
+        f.skipped.as_deref().map_or("null".to_owned(), json_str),
+        f.warnings.iter().map(|w| json_str(w)).collect::<Vec<_>>().join(",")
+    )
+}
+
+pub(crate) fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Pads `s` with spaces to `width` terminal columns (CJK characters take two).
+fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// The summary table on standard output.
+pub(crate) fn print_summary(summary: &RunSummary) {
+    if !summary.published {
+        println!(
+            "nothing changed: {} files as in {}; the warehouse was not rewritten ({:.2}s)",
+            summary.files.len(),
+            summary.snapshot.display(),
+            summary.elapsed.as_secs_f64()
+        );
+        return;
+    }
+    let width = summary.files.iter().map(|f| f.file.width()).max().unwrap_or(4).max(4);
+    println!("{}  {:>10}  {:>10}  {:>10}", pad("file", width), "read", "loaded", "rejected");
+    for f in &summary.files {
+        println!(
+            "{}  {:>10}  {:>10}  {:>10}{}",
+            pad(&f.file, width),
+            f.rows_read,
+            f.rows_loaded,
+            f.rows_rejected,
+            status(f)
+        );
+        for w in &f.warnings {
+            println!("  warning: {w}");
+        }
+    }
+    let (read, loaded, rejected) = summary.totals();
+    println!(
+        "{} files, {read} rows read, {loaded} loaded, {rejected} rejected in {:.2}s",
+        summary.files.len(),
+        summary.elapsed.as_secs_f64()
+    );
+    let without_usd = summary.rows_without_usd();
+    if without_usd > 0 {
+        println!(
+            "{without_usd} loaded rows have no US dollar value: their month has no exchange rate \
+             in fx_rates.csv (add it to data/reference/fx_rates.csv and run again with --full)"
+        );
+    }
+    let skipped: Vec<_> = summary.skipped().collect();
+    if !skipped.is_empty() {
+        println!("{} files skipped (--keep-going):", skipped.len());
+        for f in skipped {
+            println!("  {}: {}", f.file, f.skipped.as_deref().unwrap_or_default());
+        }
+    }
+    if !summary.ignored.is_empty() {
+        println!(
+            "{} files under the raw folder belong to no source (see `rareflow-etl sources`): {}",
+            summary.ignored.len(),
+            summary.ignored.join(", ")
+        );
+    }
+    println!("published {}", summary.snapshot.display());
+}
