@@ -5,7 +5,7 @@ Writes data/raw/gacc/export/YYYY/*.csv (one file per month, 2024-01 .. 2026-03),
 data/raw/gacc/import/2025/*.csv and data/raw/gacc/CHECKSUMS.txt.
 
 The files copy the byte-level format of real downloads from GACC's online statistics
-platform (see /work/shared/fixtures/gacc-real): every field quoted, trailing comma on
+platform (see tests/fixtures/gacc-real): every field quoted, trailing comma on
 every line, thousands separators in the value column, `?` / `-` for "no second unit".
 
   2024 months    Chinese layout, GB18030, CRLF, value column 人民币 (whole yuan)

@@ -11,7 +11,7 @@
   data/reference/{m49_countries,census_countries,hs_concordance}.csv
 
 These are NOT real releases. Their layout copies the real formats; their numbers
-reproduce the published figures of /work/shared/reference/published-figures.md
+reproduce the published figures of data/reference/published-figures.md
 where those exist and agree with the bundled GACC detail sample (data/raw/gacc,
 read by this script) everywhere else; the rest is filled in deterministically
 (fixed tables plus random.Random seeded per item). Standard library only.

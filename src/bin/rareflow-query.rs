@@ -208,7 +208,12 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "rareflow-query", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut command,
+                "rareflow-query",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Command::Report {

@@ -1,12 +1,20 @@
 //! End-to-end tests: one test binary, one module per area (as delta-rs does), so the
 //! DataFusion-sized link happens once.
 
+mod census_shapes;
 mod charts;
+mod checks;
 mod cli;
+mod comext;
+mod comtrade_shapes;
 mod corpus;
+mod etl_cli;
 mod gacc_real;
+mod gacc_shapes;
 mod publish;
+mod query;
 mod quirks;
+mod registry;
 mod report;
 mod runs;
 mod slt;

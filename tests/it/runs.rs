@@ -308,11 +308,9 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
         ]
         .map(String::from),
     );
-    let mut moments = 0;
     for point in &points {
         let ok = killed_run(&full, wh.path(), ("RAREFLOW_FAIL_AT", point));
         assert!(!ok, "{point}: the run should have died");
-        moments += 1;
         let now = state(wh.path());
         if point == "link-swapped" {
             // Killed after the link swap: the new snapshot is published and complete.
@@ -350,7 +348,6 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        moments += 1;
         let now = state(wh.path());
         assert!(
             now == before || now == after,
@@ -370,7 +367,6 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
-    assert!(moments >= 20, "{moments}");
     // The interrupted warehouse recovers too.
     etl(&full, wh.path(), Some("2026-02-01"), false);
     assert_eq!(state(wh.path()), after);

@@ -11,7 +11,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
-use rareflow_normalize::source::{Gatherer, Normalized, Source, SourceFile, Work, WorkSink};
+use rareflow_normalize::source::{
+    Gatherer, Normalized, Source, SourceFile, Work, WorkSink, widen_periods,
+};
 use rareflow_normalize::{FileFacts, Reference, Release};
 use rareflow_warehouse::{PartitionAppender, PartitionLayout, PartitionRows, TableWriter};
 
@@ -65,7 +67,8 @@ impl WorkSink for ChannelSink<'_> {
     }
 
     fn progress(&mut self, bytes_read: u64) {
-        self.progress.advance(bytes_read.saturating_sub(self.reported));
+        self.progress
+            .advance(bytes_read.saturating_sub(self.reported));
         self.reported = self.reported.max(bytes_read);
     }
 }
@@ -181,11 +184,7 @@ pub(crate) fn load_file(
     Ok(loaded)
 }
 
-fn write_piece(
-    done: Done,
-    sinks: &mut Sinks,
-    loaded: &mut Loaded,
-) -> Result<(), EtlError> {
+fn write_piece(done: Done, sinks: &mut Sinks, loaded: &mut Loaded) -> Result<(), EtlError> {
     let Done {
         normalized: n,
         parts,
@@ -197,8 +196,8 @@ fn write_piece(
         + n.rows_gathered;
     loaded.rejected += n.rejects.num_rows() as u64;
     loaded.rows_without_usd += n.rows_without_usd;
-    if let Some((lo, hi)) = n.periods {
-        loaded.periods = Some(loaded.periods.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    if let Some(range) = n.periods {
+        widen_periods(&mut loaded.periods, range);
     }
     for part in parts {
         sinks.flows.append(part)?;

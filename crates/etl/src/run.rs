@@ -38,22 +38,31 @@ pub fn run_with(
     let reference = Arc::new(Reference::load(options.reference_dir.as_deref())?);
     let warehouse = Warehouse::new(&options.warehouse);
     let lock = warehouse.lock(options.wait)?;
-    let (files, ignored) = discover(&options.raw, registry).map_err(|source| EtlError::Discover {
-        path: options.raw.clone(),
-        source,
-    })?;
+    let (files, ignored) =
+        discover(&options.raw, registry).map_err(|source| EtlError::Discover {
+            path: options.raw.clone(),
+            source,
+        })?;
     let previous = warehouse.current().ok();
     let manifest = match &previous {
         Some(dir) => read_manifest(dir)?,
         None => None,
     };
     let incremental = !options.full && manifest.is_some();
-    let plan = plan_files(&files, manifest.as_deref().unwrap_or_default(), options.loaded_at)?;
+    let plan = plan_files(
+        &files,
+        manifest.as_deref().unwrap_or_default(),
+        options.loaded_at,
+    )?;
 
     let nothing_new = plan.removed.is_empty() && plan.files.iter().all(|f| f.unchanged.is_some());
     if let (true, true, Some(snapshot)) = (incremental, nothing_new, &previous) {
         return Ok(RunSummary {
-            files: plan.files.iter().map(PlannedFile::unchanged_summary).collect(),
+            files: plan
+                .files
+                .iter()
+                .map(PlannedFile::unchanged_summary)
+                .collect(),
             ignored,
             snapshot: snapshot.clone(),
             elapsed: started.elapsed(),
@@ -163,8 +172,11 @@ pub fn run_with(
     }
     annual.finish()?;
     rejects.finish()?;
-    for table in ["rejects", "trade_flows_annual"] {
-        rewrite_without(&staging.table_dir(table), &dropped)?;
+    for (table, schema) in [
+        ("rejects", &REJECTS),
+        ("trade_flows_annual", &TRADE_FLOWS_ANNUAL),
+    ] {
+        rewrite_without(&staging.table_dir(table), schema, &dropped)?;
     }
     Settle {
         previous: previous_for_merge,
@@ -213,21 +225,21 @@ fn hand_over(sinks: &mut Sinks, source: &str, parts: Vec<Box<dyn std::any::Any +
 }
 
 /// Rewrites an unpartitioned table of the staged snapshot without the rows of `dropped` files.
-fn rewrite_without(dir: &std::path::Path, dropped: &HashSet<String>) -> Result<(), EtlError> {
+fn rewrite_without(
+    dir: &std::path::Path,
+    schema: &arrow::datatypes::SchemaRef,
+    dropped: &HashSet<String>,
+) -> Result<(), EtlError> {
     if dropped.is_empty() || !dir.is_dir() {
         return Ok(());
     }
-    let batches = read_dir_batches(dir)?;
-    let schema = batches.first().map(|b| b.schema());
-    let kept = drop_files(batches, dropped)?;
+    let kept = drop_files(read_dir_batches(dir)?, dropped)?;
     std::fs::remove_dir_all(dir).map_err(rareflow_warehouse::WarehouseError::io("remove", dir))?;
-    if let Some(schema) = schema {
-        let mut w = TableWriter::create(dir, schema)?;
-        for b in &kept {
-            w.write(b)?;
-        }
-        w.finish()?;
+    let mut w = TableWriter::create(dir, schema.clone())?;
+    for b in &kept {
+        w.write(b)?;
     }
+    w.finish()?;
     Ok(())
 }
 
@@ -284,4 +296,3 @@ fn log_file(
         skipped: None,
     })
 }
-

@@ -2,8 +2,14 @@
 //! header, every value a string (`[["I_COMMODITY","CTY_CODE",...],["8505110070","5700",...]]`).
 //!
 //! Imports (`I_COMMODITY`, `GEN_VAL_MO`, `CON_VAL_MO`, `GEN_QY1_MO`, `UNIT_QY1`,
-//! `GEN_CIF_MO`, `time`) and exports (`E_COMMODITY`, `ALL_VAL_MO`, `QTY_1_MO`, ...). Columns
-//! are found by name in any order; extra columns are ignored. Rows stream one at a time.
+//! `GEN_CIF_MO`, `time`) and exports (`E_COMMODITY`, `ALL_VAL_MO`, `QTY_1_MO`, ...) of the HS
+//! endpoints (`timeseries/intltrade/imports/hs`, `exports/hs`, and the state x HS endpoints
+//! `statehs`, whose `STATE` column is kept). The period is `time` (`2025-01`) or `YEAR` and
+//! `MONTH`; values are the monthly variables (`*_MO`) or, failing those, the year-to-date
+//! ones (`GEN_VAL_YR`, `CON_VAL_YR`, `ALL_VAL_YR`, `VALUE_YR`), of which only December's (the
+//! whole year) is a figure. Columns are found by name in any order; extra columns are
+//! ignored. Rows stream one at a time. Other endpoints (NAICS, end use, SITC) have no HS
+//! line: a file-level error says what is supported.
 
 use std::fmt;
 use std::fs::File;
@@ -30,8 +36,12 @@ pub struct CensusRecord {
     pub cty_name: Option<String>,
     /// Year.
     pub year: i32,
-    /// Month.
+    /// Month (for a year-to-date value, the month it runs to: always 12).
     pub month: u32,
+    /// The values are the whole year's (`*_YR` variables in December), not the month's.
+    pub annual: bool,
+    /// US state (`STATE`, state x HS endpoints), when the file has the column.
+    pub state: Option<String>,
     /// General imports value (`GEN_VAL_MO`) or total exports value (`ALL_VAL_MO`), dollars.
     pub value: f64,
     /// Imports for consumption value (`CON_VAL_MO`), dollars.
@@ -46,12 +56,29 @@ pub struct CensusRecord {
     pub raw: String,
 }
 
+/// What the reader supports, for file-level errors.
+const SUPPORTED: &str = "supported: the Census international trade API's HS endpoints \
+     (timeseries/intltrade/imports/hs, exports/hs and the state x HS statehs), with a commodity \
+     column (I_COMMODITY or E_COMMODITY), CTY_CODE, a value (GEN_VAL_MO, CON_VAL_MO, GEN_VAL_YR or \
+     CON_VAL_YR for imports; ALL_VAL_MO or ALL_VAL_YR for exports; VALUE_MO or VALUE_YR) and the \
+     period as time (YYYY-MM) or YEAR and MONTH";
+
+/// Where the period is.
+enum Period {
+    /// `time` as `YYYY-MM`.
+    Time(usize),
+    /// `YEAR` and `MONTH`.
+    YearMonth(usize, usize),
+}
+
 struct Columns {
     flow: Flow,
     commodity: usize,
     cty_code: usize,
     cty_name: Option<usize>,
-    time: usize,
+    time: Period,
+    year_to_date: bool,
+    state: Option<usize>,
     value: (usize, &'static str),
     consumption_value: Option<usize>,
     cif_value: Option<usize>,
@@ -62,36 +89,70 @@ struct Columns {
 
 impl Columns {
     fn from_header(names: &[String]) -> Result<Columns, String> {
-        let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
+        let find = |n: &str| names.iter().position(|h| h.trim().eq_ignore_ascii_case(n));
         let (flow, commodity) = match (find("I_COMMODITY"), find("E_COMMODITY")) {
             (Some(i), None) => (Flow::Import, i),
             (None, Some(i)) => (Flow::Export, i),
             (Some(_), Some(_)) => {
                 return Err("both I_COMMODITY and E_COMMODITY: one flow per file".into());
             }
-            (None, None) => return Err("no I_COMMODITY or E_COMMODITY column".into()),
+            (None, None) => {
+                let other = [
+                    "NAICS", "I_ENDUSE", "E_ENDUSE", "I_SITC", "E_SITC", "HITECH",
+                ]
+                .into_iter()
+                .find(|n| find(n).is_some());
+                return Err(match other {
+                    Some(n) => format!(
+                        "column {n}: a response of another endpoint, whose codes are not HS lines; {SUPPORTED}"
+                    ),
+                    None => format!("no I_COMMODITY or E_COMMODITY column; {SUPPORTED}"),
+                });
+            }
         };
-        let value = match flow {
-            Flow::Import => find("GEN_VAL_MO")
-                .map(|i| (i, "GEN_VAL_MO"))
-                .or(find("CON_VAL_MO").map(|i| (i, "CON_VAL_MO"))),
-            Flow::Export => find("ALL_VAL_MO").map(|i| (i, "ALL_VAL_MO")),
-        }
-        .ok_or(
-            "no monthly value column (GEN_VAL_MO / CON_VAL_MO for imports, ALL_VAL_MO for exports)",
-        )?;
-        let quantity = ["GEN_QY1_MO", "CON_QY1_MO", "QTY_1_MO"]
-            .iter()
-            .find_map(|n| find(n).map(|i| (i, *n)));
+        let first =
+            |candidates: &[&'static str]| candidates.iter().find_map(|n| find(n).map(|i| (i, *n)));
+        let (monthly, yearly): (&[&str], &[&str]) = match flow {
+            Flow::Import => (
+                &["GEN_VAL_MO", "CON_VAL_MO", "VALUE_MO"],
+                &["GEN_VAL_YR", "CON_VAL_YR", "VALUE_YR"],
+            ),
+            Flow::Export => (&["ALL_VAL_MO", "VALUE_MO"], &["ALL_VAL_YR", "VALUE_YR"]),
+        };
+        let (value, year_to_date) = match (first(monthly), first(yearly)) {
+            (Some(v), _) => (v, false),
+            (None, Some(v)) => (v, true),
+            (None, None) => return Err(format!("no value column; {SUPPORTED}")),
+        };
+        let suffix = if year_to_date { "YR" } else { "MO" };
+        let named = |stem: &str| find(&format!("{stem}_{suffix}"));
+        let quantity = ["GEN_QY1", "CON_QY1", "QTY_1"].iter().find_map(|stem| {
+            let name: &'static str = match (*stem, year_to_date) {
+                ("GEN_QY1", false) => "GEN_QY1_MO",
+                ("GEN_QY1", true) => "GEN_QY1_YR",
+                ("CON_QY1", false) => "CON_QY1_MO",
+                ("CON_QY1", true) => "CON_QY1_YR",
+                (_, false) => "QTY_1_MO",
+                (_, true) => "QTY_1_YR",
+            };
+            named(stem).map(|i| (i, name))
+        });
+        let time = match (find("time"), find("YEAR"), find("MONTH")) {
+            (Some(t), _, _) => Period::Time(t),
+            (None, Some(y), Some(m)) => Period::YearMonth(y, m),
+            _ => return Err(format!("no time column (nor YEAR and MONTH); {SUPPORTED}")),
+        };
         Ok(Columns {
             flow,
             commodity,
-            cty_code: find("CTY_CODE").ok_or("no CTY_CODE column")?,
+            cty_code: find("CTY_CODE").ok_or_else(|| format!("no CTY_CODE column; {SUPPORTED}"))?,
             cty_name: find("CTY_NAME"),
-            time: find("time").ok_or("no time column")?,
+            time,
+            year_to_date,
+            state: find("STATE"),
             value,
-            consumption_value: find("CON_VAL_MO").filter(|&i| i != value.0),
-            cif_value: find("GEN_CIF_MO"),
+            consumption_value: named("CON_VAL").filter(|&i| i != value.0),
+            cif_value: named("GEN_CIF"),
             quantity,
             unit: find("UNIT_QY1"),
             width: names.len(),
@@ -135,16 +196,29 @@ impl Columns {
                 },
             }
         };
-        let time = get(self.time).unwrap_or("");
-        let (year, month) = time
+        let (field, period) = match self.time {
+            Period::Time(t) => ("time", get(t).unwrap_or("").to_owned()),
+            Period::YearMonth(y, m) => (
+                "YEAR, MONTH",
+                format!("{}-{}", get(y).unwrap_or(""), get(m).unwrap_or("")),
+            ),
+        };
+        let (year, month) = period
             .split_once('-')
+            .filter(|(y, m)| y.len() == 4 && (1..=2).contains(&m.len()))
             .and_then(|(y, m)| crate::gacc::parse_period(&format!("{y}{m:0>2}")))
             .ok_or_else(|| {
                 reject(RowError::BadMonth {
-                    field: "time".into(),
-                    value: time.into(),
+                    field: field.into(),
+                    value: period.clone(),
                 })
             })?;
+        if self.year_to_date && month != 12 {
+            return Err(reject(RowError::YearToDate {
+                field: self.value.1.into(),
+                month,
+            }));
+        }
         let commodity = get(self.commodity).unwrap_or("");
         if commodity.is_empty() || !commodity.bytes().all(|b| b.is_ascii_digit()) {
             return Err(reject(RowError::BadCode {
@@ -171,15 +245,35 @@ impl Columns {
             cty_name: self.cty_name.and_then(get).map(str::to_owned),
             year,
             month,
+            annual: self.year_to_date,
+            state: self.state.and_then(get).map(str::to_owned),
             value,
             consumption_value: self
                 .consumption_value
-                .map(|i| num(i, "CON_VAL_MO"))
+                .map(|i| {
+                    num(
+                        i,
+                        if self.year_to_date {
+                            "CON_VAL_YR"
+                        } else {
+                            "CON_VAL_MO"
+                        },
+                    )
+                })
                 .transpose()?
                 .flatten(),
             cif_value: self
                 .cif_value
-                .map(|i| num(i, "GEN_CIF_MO"))
+                .map(|i| {
+                    num(
+                        i,
+                        if self.year_to_date {
+                            "GEN_CIF_YR"
+                        } else {
+                            "GEN_CIF_MO"
+                        },
+                    )
+                })
                 .transpose()?
                 .flatten(),
             quantity: self.quantity.map(|(i, n)| num(i, n)).transpose()?.flatten(),
@@ -301,5 +395,46 @@ mod tests {
         std::fs::write(&path, r#"[["A","B"],["1","2"]]"#).unwrap();
         let err = read_census(&path, &mut |_| {}).unwrap_err().to_string();
         assert!(err.contains("I_COMMODITY"), "{err}");
+    }
+
+    fn read(json: &str) -> Result<(Vec<CensusRecord>, Vec<Rejected>), String> {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("c.json");
+        std::fs::write(&path, json).unwrap();
+        let (mut ok, mut bad) = (Vec::new(), Vec::new());
+        read_census(&path, &mut |r| match r {
+            Ok(r) => ok.push(r),
+            Err(e) => bad.push(e),
+        })
+        .map_err(|e| e.to_string())?;
+        Ok((ok, bad))
+    }
+
+    #[test]
+    fn year_month_columns_and_year_to_date_values() {
+        let (ok, bad) = read(
+            r#"[["E_COMMODITY","CTY_CODE","ALL_VAL_YR","QTY_1_YR","UNIT_QY1","YEAR","MONTH"],
+               ["8505110070","5700","1200","10","KG","2024","12"],
+               ["8505110070","5700","500","4","KG","2024","05"]]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (ok[0].year, ok[0].month, ok[0].annual, ok[0].quantity),
+            (2024, 12, true, Some(10.0))
+        );
+        assert_eq!(
+            bad[0].error,
+            RowError::YearToDate {
+                field: "ALL_VAL_YR".into(),
+                month: 5
+            }
+        );
+    }
+
+    #[test]
+    fn naics_endpoint_is_a_file_error_naming_what_is_supported() {
+        let err = read(r#"[["NAICS","STATE","CTY_CODE","ALL_VAL_MO","time"],["331","TX","5700","1","2025-01"]]"#)
+            .unwrap_err();
+        assert!(err.contains("NAICS") && err.contains("exports/hs"), "{err}");
     }
 }

@@ -46,6 +46,22 @@ pub enum IngestError {
         /// Why.
         message: String,
     },
+    /// The file has no period column and its name or folder does not say the month.
+    #[error("{path}: no month: {message}")]
+    NoMonth {
+        /// The file.
+        path: PathBuf,
+        /// What was looked for, and how to name the file.
+        message: String,
+    },
+}
+
+impl IngestError {
+    /// Wraps an I/O error on `path`: `File::open(path).map_err(IngestError::io(path))`.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> IngestError {
+        let path = path.into();
+        move |source| IngestError::Io { path, source }
+    }
 }
 
 /// Why one record was rejected. The rest of the file still loads.
@@ -134,6 +150,22 @@ pub enum RowError {
         /// Name of the field.
         field: String,
     },
+    /// An exact repeat of an earlier record of the same file (a second copy, not a second figure).
+    #[error("exact duplicate of line {first_line}: the figure is loaded once, from that line")]
+    Duplicate {
+        /// 1-based line (or record) of the first copy.
+        first_line: u64,
+    },
+    /// A year-to-date total of a month before December: not a monthly figure, and not the year.
+    #[error(
+        "field {field} is a year-to-date total through month {month}: only December's (the whole year) loads, into trade_flows_annual; ask the API for the monthly variable (GEN_VAL_MO, CON_VAL_MO, ALL_VAL_MO)"
+    )]
+    YearToDate {
+        /// Header name of the field.
+        field: String,
+        /// The month the total runs to.
+        month: u32,
+    },
     /// A field longer than any real value (a sign of a broken file).
     #[error("field {field} is {len} bytes long, more than the {max} allowed")]
     FieldTooLong {
@@ -147,6 +179,19 @@ pub enum RowError {
 }
 
 impl RowError {
+    /// The one negative-number check: `Ok(value)` when `value` is zero or more, else a
+    /// [`RowError::NegativeQuantity`] naming `field` with the raw `text`.
+    pub fn non_negative(field: &str, text: &str, value: f64) -> Result<f64, RowError> {
+        if value < 0.0 {
+            Err(RowError::NegativeQuantity {
+                field: field.to_owned(),
+                value: text.to_owned(),
+            })
+        } else {
+            Ok(value)
+        }
+    }
+
     /// Stable short name of the reason, for grouping rejects in SQL.
     pub fn code(&self) -> &'static str {
         match self {
@@ -161,6 +206,8 @@ impl RowError {
             RowError::UnknownCode { .. } => "unknown_code",
             RowError::FieldTooLong { .. } => "field_too_long",
             RowError::Missing { .. } => "missing_value",
+            RowError::Duplicate { .. } => "duplicate",
+            RowError::YearToDate { .. } => "year_to_date",
         }
     }
 }

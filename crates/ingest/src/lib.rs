@@ -7,6 +7,7 @@
 //! - [`headline`]: China Customs monthly headline tables (year-to-date, January-February combined).
 //! - [`comtrade`]: UN Comtrade v1 JSON and CSV, and the legacy v0 CSV.
 //! - [`census`]: US Census international trade API JSON arrays.
+//! - [`comext`]: Eurostat Comext monthly bulk files (`full_v2` and older `full`), plain or `.7z`.
 //!
 //! What this crate owns: byte-level decoding ([`text`]), the record dialect of each format,
 //! mapping header names to fields, and per-row format errors ([`RowError`]). What it does not
@@ -16,6 +17,7 @@
 //! does not grow with the file.
 
 pub mod census;
+pub mod comext;
 pub mod comtrade;
 pub mod error;
 pub mod gacc;

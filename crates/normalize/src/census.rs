@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rareflow_ingest::census::{CensusRecord, read_census};
 use rareflow_ingest::{Flow, IngestError, Rejected, RowError};
 
+use crate::comtrade::BREAKDOWN;
 use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
@@ -35,17 +36,25 @@ impl Source for Census {
         in_folder_with_extension(relative, "census", &["json"])
     }
 
-    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
-        let (reference, source_file, release) =
-            (Arc::clone(file.reference), Arc::<str>::from(file.relative), file.release);
-        let mut batcher = RecordBatcher::new(sink, move |records: Vec<Result<CensusRecord, Rejected>>| {
-            let normalizer = CensusNormalizer::new(&reference, &source_file);
-            let mut out = Output::new(release, RECORDS_PER_WORK);
-            for r in records {
-                normalizer.push(&mut out, r);
-            }
-            out.finish()
-        });
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError> {
+        let (reference, source_file, release) = (
+            Arc::clone(file.reference),
+            Arc::<str>::from(file.relative),
+            file.release,
+        );
+        let mut batcher =
+            RecordBatcher::new(sink, move |records: Vec<Result<CensusRecord, Rejected>>| {
+                let normalizer = CensusNormalizer::new(&reference, &source_file);
+                let mut out = Output::new(release, RECORDS_PER_WORK);
+                for r in records {
+                    normalizer.push(&mut out, r);
+                }
+                out.finish()
+            });
         let flow = read_census(file.path, &mut |r| batcher.push(r))?;
         batcher.finish();
         Ok(FileFacts {
@@ -113,14 +122,26 @@ impl<'a> CensusNormalizer<'a> {
             },
             &rec.commodity,
         );
-        let period = month_start(rec.year, rec.month);
-        out.saw_period(period);
+        // December's year-to-date value is the year: an annual row (month 0).
+        let (month, period) = if rec.annual {
+            (0, month_start(rec.year, 1))
+        } else {
+            (rec.month, month_start(rec.year, rec.month))
+        };
+        // A state's part of the national figure: never a `country` row.
+        let kind = if rec.state.is_some() { BREAKDOWN } else { kind };
         let quantity_kg = rec
             .quantity
             .zip(rec.unit.as_deref().and_then(kg_factor))
             .map(|(q, f)| q * f);
         let (hs6, hs_level) = hs_parts(&rec.commodity);
-        out.flows.push(&TradeFlowRow {
+        let target = if rec.annual {
+            &mut out.annual
+        } else {
+            out.saw_period(period);
+            &mut out.flows
+        };
+        target.push(&TradeFlowRow {
             source: CENSUS,
             reporter: "USA",
             flow: rec.flow.as_str(),
@@ -129,7 +150,7 @@ impl<'a> CensusNormalizer<'a> {
             partner_name: name,
             partner_kind: kind,
             year: rec.year,
-            month: rec.month,
+            month,
             period,
             hs_code: &rec.commodity,
             hs6,
@@ -141,7 +162,7 @@ impl<'a> CensusNormalizer<'a> {
             customs_procedure: None,
             transport_mode: None,
             second_partner: None,
-            region_code: None,
+            region_code: rec.state.as_deref(),
             region: None,
             quantity_kg,
             quantity_native: rec.quantity,

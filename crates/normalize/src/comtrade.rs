@@ -32,22 +32,33 @@ impl Source for Comtrade {
         in_folder_with_extension(relative, "comtrade", &["json", "csv"])
     }
 
-    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
-        let (reference, source_file, release) =
-            (Arc::clone(file.reference), Arc::<str>::from(file.relative), file.release);
-        let mut batcher = RecordBatcher::new(sink, move |records: Vec<Result<ComtradeRecord, Rejected>>| {
-            let normalizer = ComtradeNormalizer::new(&reference, &source_file);
-            let mut out = Output::new(release, RECORDS_PER_WORK);
-            for r in records {
-                normalizer.push(&mut out, r);
-            }
-            out.finish()
-        });
-        let (layout, encoding) = read_comtrade(file.path, &mut |r| batcher.push(r))?;
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError> {
+        let (reference, source_file, release) = (
+            Arc::clone(file.reference),
+            Arc::<str>::from(file.relative),
+            file.release,
+        );
+        let mut batcher = RecordBatcher::new(
+            sink,
+            move |records: Vec<Result<ComtradeRecord, Rejected>>| {
+                let normalizer = ComtradeNormalizer::new(&reference, &source_file);
+                let mut out = Output::new(release, RECORDS_PER_WORK);
+                for r in records {
+                    normalizer.push(&mut out, r);
+                }
+                out.finish()
+            },
+        );
+        let read = read_comtrade(file.path, &mut |r| batcher.push(r))?;
         batcher.finish();
         Ok(FileFacts {
-            encoding: encoding.to_owned(),
-            layout: layout.name().to_owned(),
+            encoding: read.encoding.to_owned(),
+            layout: read.layout.name().to_owned(),
+            warnings: read.warnings,
             ..FileFacts::default()
         })
     }
@@ -62,24 +73,52 @@ pub struct ComtradeNormalizer<'a> {
 /// Source name of UN Comtrade rows.
 pub const COMTRADE: &str = "comtrade";
 
+/// Flow letters to the names stored in `flow`. Only `M` and `X` are `import`/`export`:
+/// sub-flows keep their own names, so a sum over imports and exports counts none twice.
+pub const FLOW_NAMES: [(&str, &str); 10] = [
+    ("M", "import"),
+    ("X", "export"),
+    ("RM", "re-import"),
+    ("RX", "re-export"),
+    ("DX", "domestic-export"),
+    ("FM", "foreign-import"),
+    ("MIP", "import-for-inward-processing"),
+    ("XIP", "export-after-inward-processing"),
+    ("MOP", "import-after-outward-processing"),
+    ("XOP", "export-for-outward-processing"),
+];
+
 fn flow_name(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "M" => "import",
-        "X" => "export",
-        "RM" => "re-import",
-        "RX" => "re-export",
-        _ => return None,
-    })
+    FLOW_NAMES
+        .iter()
+        .find(|(letters, _)| letters.eq_ignore_ascii_case(code))
+        .map(|(_, name)| *name)
 }
 
-/// Partner kind from an ISO-like code when the code table does not know the partner.
-fn kind_of_iso(iso: &str) -> &'static str {
-    match iso {
-        "W00" => "world",
-        _ if iso.starts_with('_') || iso.starts_with('X') || iso.len() != 3 => "group",
-        _ => "country",
-    }
+/// `partner_kind` of a row that is one part of a figure split by customs procedure, mode of
+/// transport or second partner: the figure itself is the total row (`C00`, `0`, `0`).
+pub const BREAKDOWN: &str = "breakdown";
+
+/// Comtrade's own code for "Other Asia, nes", which is Taiwan.
+const OTHER_ASIA: &str = "S19";
+
+/// A real ISO 3166 alpha-3 code (not Comtrade's `W00`/`WLD`, `_X`, `S19`, `E19`, `R4`, ...).
+fn real_iso3(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) && code != "WLD"
 }
+
+/// Whether a numeric code is all zeros (`0`, `000`): the world.
+fn zero(code: &str) -> bool {
+    !code.is_empty() && code.bytes().all(|b| b == b'0')
+}
+
+/// The value of a breakdown column that means "all", or no such column.
+fn is_all(value: Option<&str>, all: &str) -> bool {
+    value.is_none_or(|v| v.eq_ignore_ascii_case(all) || (all == "0" && zero(v)))
+}
+
+/// A partner resolved: ISO3 (or the group's code), name, kind.
+type Resolved<'r> = (String, Option<&'r str>, &'r str);
 
 impl<'a> ComtradeNormalizer<'a> {
     /// A normalizer for `source_file`.
@@ -88,6 +127,49 @@ impl<'a> ComtradeNormalizer<'a> {
             reference,
             source_file,
         }
+    }
+
+    /// The reporter's ISO3: the file's ISO3 wins over the code table.
+    fn reporter(&self, rec: &ComtradeRecord) -> Option<String> {
+        let iso = rec.reporter_iso.as_deref();
+        if iso == Some(OTHER_ASIA) {
+            return Some("TWN".into());
+        }
+        if let Some(iso) = iso.filter(|i| real_iso3(i)) {
+            return Some(iso.to_owned());
+        }
+        self.reference
+            .partner_code("m49", &rec.reporter_code)
+            .map(|p| p.iso3.clone())
+    }
+
+    /// The partner: world codes (`0`, `W00`, `WLD`) are the world; the file's ISO3 wins over
+    /// the code table; Comtrade's own area codes (`_X`, `E19`, ...) and codes the table does
+    /// not know are kept as groups. `None` only for a code that is no area code at all.
+    fn partner<'r>(&'r self, rec: &'r ComtradeRecord) -> Option<Resolved<'r>> {
+        let code = rec.partner_code.as_str();
+        let iso = rec.partner_iso.as_deref();
+        let entry = self.reference.partner_code("m49", code);
+        let name = entry
+            .map(|p| p.name_en.as_str())
+            .or(rec.partner_desc.as_deref());
+        if zero(code) || matches!(code, "W00" | "WLD") || matches!(iso, Some("W00" | "WLD")) {
+            return Some(("W00".into(), name.or(Some("World")), "world"));
+        }
+        if iso == Some(OTHER_ASIA) {
+            return Some(("TWN".into(), name, "country"));
+        }
+        if let Some(iso) = iso.filter(|i| real_iso3(i)) {
+            let kind = entry.map_or("country", |p| p.kind.as_str());
+            return Some((iso.to_owned(), name, kind));
+        }
+        if let Some(p) = entry {
+            return Some((p.iso3.clone(), name, p.kind.as_str()));
+        }
+        let area = iso.filter(|i| !i.is_empty()).or_else(|| {
+            (code.len() <= 3 && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
+        })?;
+        Some((area.to_owned(), rec.partner_desc.as_deref(), "group"))
     }
 
     /// Adds one record (or reject) to `out`.
@@ -113,58 +195,50 @@ impl<'a> ComtradeNormalizer<'a> {
                 out,
                 RowError::BadCode {
                     field: "flowCode".into(),
-                    expected: "M, X, RM or RX",
+                    expected: "a Comtrade flow: M, X, RM, RX, DX, FM, MIP, XIP, MOP or XOP",
                     value: rec.flow_code.clone(),
                 },
             );
         };
-        let reporter = match (
-            self.reference.partner_code("m49", &rec.reporter_code),
-            &rec.reporter_iso,
-        ) {
-            (Some(p), _) => p.iso3.clone(),
-            (None, Some(iso)) if iso.len() == 3 => iso.clone(),
-            _ => {
-                return reject(
-                    out,
-                    RowError::UnknownCode {
-                        field: "reporterCode".into(),
-                        table: "data/reference/m49_countries.csv",
-                        value: rec.reporter_code.clone(),
-                    },
-                );
-            }
+        let Some(reporter) = self.reporter(&rec) else {
+            return reject(
+                out,
+                RowError::UnknownCode {
+                    field: "reporterCode".into(),
+                    table: "data/reference/m49_countries.csv",
+                    value: rec.reporter_code.clone(),
+                },
+            );
         };
-        let (partner, partner_name, partner_kind) = match (
-            self.reference.partner_code("m49", &rec.partner_code),
-            &rec.partner_iso,
-        ) {
-            (Some(p), _) => (p.iso3.clone(), Some(p.name_en.clone()), p.kind.clone()),
-            (None, Some(iso)) => (
-                iso.clone(),
-                rec.partner_desc.clone(),
-                kind_of_iso(iso).to_owned(),
-            ),
-            (None, None) => {
-                return reject(
-                    out,
-                    RowError::UnknownCode {
-                        field: "partnerCode".into(),
-                        table: "data/reference/m49_countries.csv",
-                        value: rec.partner_code.clone(),
-                    },
-                );
-            }
+        let Some((partner, partner_name, kind)) = self.partner(&rec) else {
+            return reject(
+                out,
+                RowError::UnknownCode {
+                    field: "partnerCode".into(),
+                    table: "data/reference/m49_countries.csv",
+                    value: rec.partner_code.clone(),
+                },
+            );
         };
+        let breakdown = !(is_all(rec.customs_code.as_deref(), "C00")
+            && is_all(rec.mot_code.as_deref(), "0")
+            && is_all(rec.partner2_code.as_deref(), "0"));
+        let partner_kind = if breakdown { BREAKDOWN } else { kind };
         let (month, target) = match rec.frequency {
             Frequency::Monthly => (rec.month.unwrap_or(1), &mut out.flows),
             Frequency::Annual => (0, &mut out.annual),
         };
         let period = month_start(rec.year, month.max(1));
         let (product_group, element) = self.reference.taxonomy(&rec.classification, &rec.cmd_code);
-        let quantity_kg = rec.net_wgt.or_else(|| {
+        // A 0 that Comtrade marks estimated, or any 0 weight of a TOTAL row, is "not reported".
+        let total = rec.cmd_code == "TOTAL";
+        let reported =
+            |v: Option<f64>, estimated: bool| v.filter(|v| *v != 0.0 || !(estimated || total));
+        let net_wgt = reported(rec.net_wgt, rec.net_wgt_estimated);
+        let qty = reported(rec.qty, rec.qty_estimated);
+        let quantity_kg = net_wgt.or_else(|| {
             let f = kg_factor(rec.qty_unit.as_deref()?)?;
-            Some(rec.qty? * f)
+            Some(qty? * f)
         });
         let (hs6, hs_level) = hs_parts(&rec.cmd_code);
         target.push(&TradeFlowRow {
@@ -173,8 +247,8 @@ impl<'a> ComtradeNormalizer<'a> {
             flow,
             partner: &partner,
             partner_code: &rec.partner_code,
-            partner_name: partner_name.as_deref(),
-            partner_kind: &partner_kind,
+            partner_name,
+            partner_kind,
             year: rec.year,
             month,
             period,
@@ -185,13 +259,13 @@ impl<'a> ComtradeNormalizer<'a> {
             product_group,
             element,
             customs_regime: None,
-            customs_procedure: None,
-            transport_mode: None,
-            second_partner: None,
+            customs_procedure: rec.customs_code.as_deref(),
+            transport_mode: rec.mot_code.as_deref(),
+            second_partner: rec.partner2_code.as_deref(),
             region_code: None,
             region: None,
             quantity_kg,
-            quantity_native: rec.qty,
+            quantity_native: qty,
             unit_native: rec.qty_unit.as_deref(),
             value_native: rec.primary_value,
             currency: "USD",
@@ -206,4 +280,3 @@ impl<'a> ComtradeNormalizer<'a> {
         }
     }
 }
-

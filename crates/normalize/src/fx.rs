@@ -54,14 +54,22 @@ impl FxRates {
                 .ok_or_else(|| bad(line, format!("month {:?}: expected YYYY-MM", &rec[0])))?;
             let currency = rec[1].trim().to_ascii_uppercase();
             if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(bad(line, format!("currency {:?}: expected ISO 4217", &rec[1])));
+                return Err(bad(
+                    line,
+                    format!("currency {:?}: expected ISO 4217", &rec[1]),
+                ));
             }
             let rate: f64 = rec[2]
                 .trim()
                 .parse()
                 .ok()
                 .filter(|r: &f64| r.is_finite() && *r > 0.0)
-                .ok_or_else(|| bad(line, format!("per_usd {:?}: expected a positive number", &rec[2])))?;
+                .ok_or_else(|| {
+                    bad(
+                        line,
+                        format!("per_usd {:?}: expected a positive number", &rec[2]),
+                    )
+                })?;
             if rates
                 .insert((currency.clone(), year, month), (rate, rec[3].to_owned()))
                 .is_some()
@@ -148,11 +156,15 @@ mod tests {
 
     #[test]
     fn a_file_overrides_and_bad_rows_are_named() {
-        let fx = FxRates::parse("month,currency,per_usd,source\n2030-01,eur,0.9,test\n", "t").unwrap();
+        let fx =
+            FxRates::parse("month,currency,per_usd,source\n2030-01,eur,0.9,test\n", "t").unwrap();
         assert_eq!(fx.per_usd("EUR", 2030, 1), Some(0.9));
-        let err = FxRates::parse("month,currency,per_usd,source\n2030-13,EUR,0.9,x\n", "f.csv")
-            .unwrap_err()
-            .to_string();
+        let err = FxRates::parse(
+            "month,currency,per_usd,source\n2030-13,EUR,0.9,x\n",
+            "f.csv",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("f.csv") && err.contains("2030-13"), "{err}");
         let err = FxRates::parse("month,currency,per_usd,source\n2030-01,EUR,-1,x\n", "f.csv")
             .unwrap_err()

@@ -1,5 +1,17 @@
 //! China Customs (GACC) statistics-platform downloads: the [`Source`] and the mapping from
 //! records to `trade_flows` rows.
+//!
+//! - The folder gives the flow (`gacc/export/`, `gacc/import/`).
+//! - The period column gives the month; a download without one takes it from its path
+//!   (`exports_202601.csv`, `2026-01.csv`, `2026/01/`), else the file is refused.
+//! - A download without a partner column is China's total with the world: partner
+//!   [`WORLD_PARTNER`] (`W00`, as the UN M49 table `data/reference/m49_countries.csv` and the
+//!   Comtrade normalizer write World), `partner_code` [`WORLD_CODE`] (`000`),
+//!   `partner_kind = 'world'`.
+//! - `customs_regime` is the regime code (贸易方式编码), or the regime name when the
+//!   download has only the name; `region_code` is the registration-place code (注册地编码),
+//!   or its name when the download has only the name; `region` is the name. Both are in the
+//!   revision key, so downloads split by regime or province add up.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,11 +23,20 @@ use rareflow_ingest::{Chunk, Flow, GaccFile, GaccLayout, IngestError, Language, 
 use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows, hs_parts};
-use crate::source::{FileFacts, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension};
+use crate::source::{
+    FileFacts, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension, widen_periods,
+};
 use crate::units::kilograms;
 
 /// The source name of China Customs detail data.
 pub const SOURCE: &str = "gacc";
+
+/// `partner` of a download without a partner column: the world, as in
+/// `data/reference/m49_countries.csv` (`0,W00,World,world`).
+pub const WORLD_PARTNER: &str = "W00";
+/// `partner_code` of a download without a partner column (no China Customs partner code
+/// is `000`).
+pub const WORLD_CODE: &str = "000";
 
 /// China Customs platform CSV downloads under `gacc/export/` and `gacc/import/` (the
 /// platform's CSV has no flow column: the folder says it).
@@ -45,9 +66,13 @@ impl Source for GaccPlatform {
         in_folder_with_extension(relative, "gacc", &["csv"]) && Self::flow_of(relative).is_some()
     }
 
-    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError> {
         let flow = Self::flow_of(file.relative).unwrap_or(Flow::Export);
-        let mut gacc = GaccFile::open_with_chunk_size(file.path, file.chunk_bytes)?;
+        let mut gacc = GaccFile::open_named(file.path, file.relative, file.chunk_bytes)?;
         let layout = Arc::new(gacc.layout().clone());
         let context = Arc::new(FileContext {
             source_file: file.relative.to_owned(),
@@ -56,9 +81,15 @@ impl Source for GaccPlatform {
         });
         while let Some(chunk) = gacc.next_chunk()? {
             sink.progress(gacc.bytes_read());
-            let (reference, context, layout) =
-                (Arc::clone(file.reference), Arc::clone(&context), Arc::clone(&layout));
-            let work = Box::new(move || normalize_gacc_chunk(&reference, &context, &layout, &chunk));
+            let (reference, context, layout) = (
+                Arc::clone(file.reference),
+                Arc::clone(&context),
+                Arc::clone(&layout),
+            );
+            let encoding = gacc.encoding().name();
+            let work = Box::new(move || {
+                normalize_gacc_chunk(&reference, &context, &layout, &chunk, encoding)
+            });
             if !sink.send(work) {
                 break;
             }
@@ -72,7 +103,7 @@ impl Source for GaccPlatform {
             .to_owned(),
             flow: Some(flow.as_str().to_owned()),
             sha256: Some(gacc.content_hash()),
-            warnings: Vec::new(),
+            warnings: layout.warnings.clone(),
         })
     }
 }
@@ -88,12 +119,14 @@ pub struct FileContext {
     pub release: Release,
 }
 
-/// Normalizes one chunk of a China Customs download.
+/// Normalizes one chunk of a China Customs download read in `encoding` (named in the
+/// reason of lines that did not decode).
 pub fn normalize_gacc_chunk(
     reference: &Reference,
     file: &FileContext,
     layout: &GaccLayout,
     chunk: &Chunk,
+    encoding: &'static str,
 ) -> Result<Normalized, ArrowError> {
     let mut flows = TradeFlowRows::with_capacity(chunk.text.len() / 120 + 16, file.release);
     let mut rejects = RejectRows::default();
@@ -117,9 +150,7 @@ pub fn normalize_gacc_chunk(
     for bad in &chunk.bad_lines {
         rows_read += 1;
         let err = match bad.kind {
-            BadLineKind::Encoding => RowError::BadEncoding {
-                encoding: "in the file's encoding",
-            },
+            BadLineKind::Encoding => RowError::BadEncoding { encoding },
             BadLineKind::TooLong(len) => RowError::FieldTooLong {
                 field: 0,
                 len,
@@ -138,21 +169,29 @@ pub fn normalize_gacc_chunk(
                 continue;
             }
         };
-        let Some(country) = reference.country_by_gacc_code(rec.partner_code) else {
-            let err = RowError::UnknownCode {
-                field: "partner code".into(),
-                table: "the China Customs country table (data/reference/countries.csv)",
-                value: rec.partner_code.to_owned(),
-            };
-            reject(&mut rejects, line_no, &err, line);
-            continue;
+        let (partner, partner_code, partner_name, partner_kind) = match rec.partner_code {
+            None => (WORLD_PARTNER, WORLD_CODE, "World", "world"),
+            Some(code) => match reference.country_by_gacc_code(code) {
+                Some(c) => (
+                    c.iso3.as_str(),
+                    c.gacc_code.as_str(),
+                    c.name_en.as_str(),
+                    c.kind.as_str(),
+                ),
+                None => {
+                    let err = RowError::UnknownCode {
+                        field: "partner code".into(),
+                        table: "the China Customs country table (data/reference/countries.csv)",
+                        value: code.to_owned(),
+                    };
+                    reject(&mut rejects, line_no, &err, line);
+                    continue;
+                }
+            },
         };
         let product = reference.product_by_hs8(rec.hs_code);
         let period = month_start(rec.year, rec.month);
-        periods = Some(match periods {
-            None => (period, period),
-            Some((lo, hi)) => (lo.min(period), hi.max(period)),
-        });
+        widen_periods(&mut periods, (period, period));
         let value_usd = reference
             .per_usd(currency, rec.year, rec.month)
             .map(|rate| rec.value / rate);
@@ -162,10 +201,10 @@ pub fn normalize_gacc_chunk(
             source: SOURCE,
             reporter: "CHN",
             flow,
-            partner: &country.iso3,
-            partner_code: &country.gacc_code,
-            partner_name: Some(&country.name_en),
-            partner_kind: &country.kind,
+            partner,
+            partner_code,
+            partner_name: Some(partner_name),
+            partner_kind,
             year: rec.year,
             month: rec.month,
             period,
@@ -175,12 +214,12 @@ pub fn normalize_gacc_chunk(
             classification: "CN8",
             product_group: product.map(|p| p.product_group.as_str()),
             element: product.and_then(|p| p.element.as_deref()),
-            customs_regime: rec.regime_code,
+            customs_regime: rec.regime_code.or(rec.regime_name),
             customs_procedure: None,
             transport_mode: None,
             second_partner: None,
-            region_code: None,
-            region: None,
+            region_code: rec.region_code.or(rec.region_name),
+            region: rec.region_name,
             quantity_kg: kilograms(rec.quantity1, rec.unit1, rec.quantity2, rec.unit2),
             quantity_native: Some(rec.quantity1),
             unit_native: Some(rec.unit1),

@@ -62,7 +62,11 @@ impl Source for GaccHeadline {
         in_folder_with_extension(relative, "gacc-headline", &["csv"])
     }
 
-    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError> {
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError> {
         let mut rows = Vec::new();
         let mut rejects = RejectRows::default();
         let mut read = 0u64;
@@ -130,7 +134,10 @@ impl Gatherer for HeadlineGatherer {
         self: Box<Self>,
         reference: &Reference,
     ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
-        Ok(vec![("headline_series", headline_series(reference, &self.inputs)?)])
+        Ok(vec![(
+            "headline_series",
+            headline_series(reference, &self.inputs)?,
+        )])
     }
 }
 
@@ -254,8 +261,8 @@ pub fn headline_series(
                 (_, true) => {
                     let (m, d) = (row.month_quantity.unwrap_or_default(), q_from_ytd.unwrap_or_default());
                     Some(format!(
-                        "revision: month column {m} but year-to-date totals give {d:.1}, a difference of {:.1}; the month column is kept as quantity",
-                        m - d
+                        "revision: month column {m} but year-to-date totals give {d:.1} ({:+.1}); the month column is kept as quantity",
+                        d - m
                     ))
                 }
                 ("ytd_difference", _) => Some("month column empty: year-to-date total minus the previous release's".to_owned()),
@@ -293,4 +300,88 @@ pub fn headline_series(
             Arc::new(line.finish()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{AsArray, Float64Array, StringArray};
+    use arrow::datatypes::{Float64Type, Int32Type};
+
+    use super::*;
+
+    fn release(first: u32, last: u32) -> HeadlineRelease {
+        HeadlineRelease {
+            year: 2025,
+            first_month: first,
+            last_month: last,
+            currency: Currency::Usd,
+            value_scale: 10_000.0,
+            title: format!("2025年{first}-{last}月出口主要商品量值表（美元值）"),
+            encoding: "UTF-8",
+        }
+    }
+
+    fn row(month: Option<f64>, ytd: f64) -> HeadlineRow {
+        HeadlineRow {
+            line: 4,
+            series: "稀土".into(),
+            unit: "吨".into(),
+            month_quantity: month,
+            month_value: None,
+            ytd_quantity: Some(ytd),
+            ytd_value: None,
+            ytd_quantity_yoy_pct: None,
+            ytd_value_yoy_pct: None,
+            raw: String::new(),
+        }
+    }
+
+    #[test]
+    fn january_february_stays_one_period_and_gaps_are_differenced() {
+        let inputs = [
+            HeadlineInput {
+                file: "a.csv".into(),
+                release: release(1, 2),
+                rows: vec![row(None, 9_000.0)],
+            },
+            // March's month column is empty: 12,500 - 9,000 = 3,500 t by difference.
+            HeadlineInput {
+                file: "b.csv".into(),
+                release: release(3, 3),
+                rows: vec![row(None, 12_500.0)],
+            },
+            // April publishes 4,000 but the totals give 16,512 - 12,500 = 4,012: a revision of +12.
+            HeadlineInput {
+                file: "c.csv".into(),
+                release: release(4, 4),
+                rows: vec![row(Some(4_000.0), 16_512.0)],
+            },
+        ];
+        let b = headline_series(&Reference::bundled().unwrap(), &inputs).unwrap();
+        let months = b
+            .column_by_name("months")
+            .unwrap()
+            .as_primitive::<Int32Type>();
+        assert_eq!(months.values().to_vec(), vec![2, 1, 1]);
+        let q = b
+            .column_by_name("quantity")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        assert_eq!(q, &Float64Array::from(vec![9_000.0, 3_500.0, 4_000.0]));
+        let method = b
+            .column_by_name("quantity_method")
+            .unwrap()
+            .as_string::<i32>();
+        assert_eq!(
+            method,
+            &StringArray::from(vec!["year_to_date", "ytd_difference", "month_column"])
+        );
+        let note = b.column_by_name("note").unwrap().as_string::<i32>();
+        assert_eq!(
+            note.value(2),
+            "revision: month column 4000 but year-to-date totals give 4012.0 (+12.0); the month column is kept as quantity"
+        );
+        let revised = b.column_by_name("revised").unwrap().as_boolean();
+        assert_eq!((revised.value(1), revised.value(2)), (false, true));
+    }
 }

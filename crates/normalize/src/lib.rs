@@ -8,7 +8,7 @@
 //!   of sources. One module per source maps its records to rows and rejects:
 //!   [`gacc`] (China Customs platform downloads), [`headline`] (China's headline tables to
 //!   `headline_series`, year-to-date differencing), [`comtrade`] (UN Comtrade) and
-//!   [`census`] (US Census).
+//!   [`census`] (US Census), [`comext`] (Eurostat Comext).
 //! - [`reference`]: the reference tables (countries, products/taxonomy, policy events),
 //!   compiled in from `data/reference/*.csv`; [`fx`]: exchange rates, which a run may read
 //!   from a file so that they can be updated without a rebuild.
@@ -16,6 +16,7 @@
 //! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources.
 
 pub mod census;
+pub mod comext;
 pub mod comtrade;
 pub mod fx;
 pub mod gacc;

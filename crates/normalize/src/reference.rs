@@ -15,6 +15,7 @@ const PRODUCTS_CSV: &str = include_str!("../../../data/reference/products.csv");
 const POLICY_EVENTS_CSV: &str = include_str!("../../../data/reference/policy_events.csv");
 const M49_CSV: &str = include_str!("../../../data/reference/m49_countries.csv");
 const CENSUS_CSV: &str = include_str!("../../../data/reference/census_countries.csv");
+const ISO2_CSV: &str = include_str!("../../../data/reference/iso2_countries.csv");
 const CONCORDANCE_CSV: &str = include_str!("../../../data/reference/hs_concordance.csv");
 
 /// A reference table that does not parse. Only a broken build can hit this, but it is
@@ -224,6 +225,7 @@ impl Reference {
         for (system, table, text) in [
             ("m49", "m49_countries", M49_CSV),
             ("census", "census_countries", CENSUS_CSV),
+            ("iso2", "iso2_countries", ISO2_CSV),
         ] {
             for (_, r) in records(table, text)? {
                 let key = if system == "census" {

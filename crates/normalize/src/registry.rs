@@ -12,6 +12,7 @@ pub fn sources() -> Vec<Box<dyn Source>> {
         Box::new(crate::headline::GaccHeadline),
         Box::new(crate::comtrade::Comtrade),
         Box::new(crate::census::Census),
+        Box::new(crate::comext::Comext),
     ]
 }
 

@@ -127,7 +127,11 @@ pub trait Source: Send + Sync {
 
     /// Reads one file, handing pieces of work to `sink` in file order. An `Err` is a
     /// file-level error (the file cannot be read at all); bad records are rejects.
-    fn read(&self, file: &SourceFile<'_>, sink: &mut dyn WorkSink) -> Result<FileFacts, IngestError>;
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError>;
 
     /// Whether an unchanged file is read again in an incremental run (its rows only make
     /// sense together with the other files of the source, as headline tables do).
@@ -143,13 +147,24 @@ pub trait Source: Send + Sync {
 
 /// Whether `relative` is under `folder/` and ends with one of `extensions` (case-insensitive).
 pub fn in_folder_with_extension(relative: &str, folder: &str, extensions: &[&str]) -> bool {
-    let Some(rest) = relative.strip_prefix(folder).and_then(|r| r.strip_prefix('/')) else {
+    let Some(rest) = relative
+        .strip_prefix(folder)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
         return false;
     };
     let name = rest.rsplit('/').next().unwrap_or(rest);
     name.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty() && extensions.iter().any(|e| ext.eq_ignore_ascii_case(e))
     })
+}
+
+/// Widens a (first, last) period range to include `other`: the one place ranges merge.
+pub fn widen_periods(range: &mut Option<(i32, i32)>, other: (i32, i32)) {
+    *range = Some(match *range {
+        None => other,
+        Some((lo, hi)) => (lo.min(other.0), hi.max(other.1)),
+    });
 }
 
 /// Rows normalized so far from records read one at a time.
@@ -184,10 +199,7 @@ impl Output {
 
     /// Widens the period range to include `period`.
     pub fn saw_period(&mut self, period: i32) {
-        self.periods = Some(match self.periods {
-            None => (period, period),
-            Some((lo, hi)) => (lo.min(period), hi.max(period)),
-        });
+        widen_periods(&mut self.periods, (period, period));
     }
 
     /// Records a reject.
@@ -278,11 +290,27 @@ mod tests {
 
     #[test]
     fn claims_by_folder_and_extension() {
-        assert!(in_folder_with_extension("gacc/export/2025/a.CSV", "gacc", &["csv"]));
-        assert!(!in_folder_with_extension("gacc-headline/a.csv", "gacc", &["csv"]));
-        assert!(!in_folder_with_extension("gacc/README.md", "gacc", &["csv"]));
+        assert!(in_folder_with_extension(
+            "gacc/export/2025/a.CSV",
+            "gacc",
+            &["csv"]
+        ));
+        assert!(!in_folder_with_extension(
+            "gacc-headline/a.csv",
+            "gacc",
+            &["csv"]
+        ));
+        assert!(!in_folder_with_extension(
+            "gacc/README.md",
+            "gacc",
+            &["csv"]
+        ));
         assert!(!in_folder_with_extension("gacc/.csv", "gacc", &["csv"]));
-        assert!(in_folder_with_extension("comtrade/v1/x.json", "comtrade", &["json", "csv"]));
+        assert!(in_folder_with_extension(
+            "comtrade/v1/x.json",
+            "comtrade",
+            &["json", "csv"]
+        ));
     }
 
     struct Collect(Vec<Work>);

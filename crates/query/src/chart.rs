@@ -14,6 +14,7 @@
 //! chart's date range are drawn as labelled vertical markers.
 
 mod draw;
+mod raster;
 pub mod table;
 
 use std::path::{Path, PathBuf};

@@ -117,7 +117,10 @@ pub fn format_columns(columns: &[ColumnInfo]) -> String {
     let type_width = types.iter().map(String::len).max().unwrap_or(0);
     let mut out = String::new();
     for (c, ty) in columns.iter().zip(&types) {
-        let line = format!("{:name_width$}  {ty:type_width$}  {}", c.name, c.description);
+        let line = format!(
+            "{:name_width$}  {ty:type_width$}  {}",
+            c.name, c.description
+        );
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -162,7 +165,10 @@ mod tests {
 
     #[test]
     fn every_table_has_a_description() {
-        assert_eq!(table_description("trade_flows").map(|d| d.is_empty()), Some(false));
+        assert_eq!(
+            table_description("trade_flows").map(|d| d.is_empty()),
+            Some(false)
+        );
         assert_eq!(table_description("no_such_table"), None);
         assert_eq!(format_tables().lines().count(), TABLES.len());
     }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use datafusion::common::ParamValues;
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SQLOptions, SessionContext};
 use rareflow_warehouse::Warehouse;
@@ -96,7 +96,12 @@ impl QuerySession {
         params: ParamValues,
     ) -> Result<SendableRecordBatchStream, QueryError> {
         let err = |e| sql_error(origin, e, &self.table_names());
-        let plan = self.ctx.state().create_logical_plan(sql).await.map_err(err)?;
+        let plan = self
+            .ctx
+            .state()
+            .create_logical_plan(sql)
+            .await
+            .map_err(err)?;
         refuse_writes(origin, &plan)?;
         read_only_options().verify_plan(&plan).map_err(err)?;
         let df = self.ctx.execute_logical_plan(plan).await.map_err(err)?;
@@ -211,5 +216,164 @@ impl QuerySession {
         ctx.register_table("trade_flows", view)
             .map_err(|e| sql_error("--as-of", e, &[]))?;
         Ok(session)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::datasource::MemTable;
+
+    use super::*;
+
+    /// A session over one in-memory table `trade_flows (partner TEXT, kg BIGINT)`.
+    pub(crate) fn memory_session() -> QuerySession {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("partner", DataType::Utf8, false),
+            Field::new("kg", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["USA", "DEU", "x1"])),
+                Arc::new(Int64Array::from(vec![582_000, 1_262_400, 7])),
+            ],
+        )
+        .unwrap();
+        let ctx = SessionContext::new();
+        let table = MemTable::try_new(schema, vec![vec![batch]]).unwrap();
+        ctx.register_table("trade_flows", Arc::new(table)).unwrap();
+        QuerySession {
+            ctx: Arc::new(ctx),
+            snapshot: PathBuf::new(),
+        }
+    }
+
+    fn no_params() -> ParamValues {
+        ParamValues::List(vec![])
+    }
+
+    #[tokio::test]
+    async fn writes_are_refused_from_the_plan_with_their_kind() {
+        let session = memory_session();
+        for (sql, expected) in [
+            ("CREATE TABLE x AS SELECT 1", "CreateMemoryTable"),
+            ("CREATE VIEW v AS SELECT * FROM trade_flows", "CreateView"),
+            ("DROP TABLE trade_flows", "DropTable"),
+            (
+                "INSERT INTO trade_flows SELECT * FROM trade_flows",
+                "Insert Into",
+            ),
+            ("COPY trade_flows TO '/tmp/rareflow-never.parquet'", "COPY"),
+            ("SET datafusion.execution.batch_size = 10", "SetVariable"),
+            (
+                "EXPLAIN ANALYZE INSERT INTO trade_flows SELECT * FROM trade_flows",
+                "Insert Into",
+            ),
+        ] {
+            match session.stream("<test>", sql, no_params()).await {
+                Err(QueryError::ReadOnly { origin, kind }) => {
+                    assert_eq!(
+                        (origin.as_str(), kind.as_str()),
+                        ("<test>", expected),
+                        "{sql}"
+                    )
+                }
+                Err(other) => panic!("{sql}: expected ReadOnly, got {other:?}"),
+                Ok(_) => panic!("{sql}: was not refused"),
+            }
+        }
+        // Nothing was created or dropped.
+        assert_eq!(session.table_names(), vec!["trade_flows".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn reads_run() {
+        let session = memory_session();
+        let batches = session
+            .collect(
+                "<test>",
+                "SELECT SUM(kg) AS kg FROM trade_flows WHERE partner = $p",
+                ParamValues::from(vec![(
+                    "p".to_owned(),
+                    datafusion::scalar::ScalarValue::Utf8(Some("USA".into())),
+                )]),
+            )
+            .await
+            .unwrap();
+        let kg = batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .value(0);
+        assert_eq!(kg, 582_000);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_table_suggests_the_closest_and_keeps_the_engine_error() {
+        let session = memory_session();
+        let Err(err) = session
+            .stream("q.sql", "SELECT *\nFROM trade_flow", no_params())
+            .await
+        else {
+            panic!("an unknown table was accepted");
+        };
+        let QueryError::Sql { origin, hint, .. } = &err else {
+            panic!("expected Sql, got {err:?}");
+        };
+        assert_eq!(origin, "q.sql");
+        assert_eq!(hint.as_deref(), Some("did you mean trade_flows?"));
+        let source = std::error::Error::source(&err).expect("the engine error is the source");
+        assert!(source.is::<DataFusionError>());
+        assert!(
+            err.to_string().ends_with("(did you mean trade_flows?)"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_syntax_error_names_the_line() {
+        let session = memory_session();
+        let Err(err) = session
+            .stream(
+                "q.sql",
+                "-- c\nSELECT partner\nFORM trade_flows",
+                no_params(),
+            )
+            .await
+        else {
+            panic!("bad SQL was accepted");
+        };
+        assert!(
+            matches!(err, QueryError::Sql { line: Some(3), .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().starts_with("q.sql:3: "), "{err}");
+    }
+
+    #[test]
+    fn errors_convert_to_and_from_the_engine_error() {
+        let e = DataFusionError::Plan("no".into());
+        let q = QueryError::from(e);
+        assert!(matches!(q, QueryError::Engine(DataFusionError::Plan(ref m)) if m == "no"));
+        let back = DataFusionError::from(q);
+        assert!(matches!(back, DataFusionError::Plan(ref m) if m == "no"));
+        let usage = DataFusionError::from(QueryError::Usage("x".into()));
+        assert!(matches!(usage, DataFusionError::External(_)));
+    }
+
+    #[test]
+    fn as_of_reads_dates_and_release_numbers() {
+        assert_eq!(AsOf::parse("67"), Ok(AsOf::Release(67)));
+        // End of 1970-01-02 (UTC): two days of microseconds, minus one.
+        assert_eq!(
+            AsOf::parse("1970-01-02"),
+            Ok(AsOf::LoadedBy(2 * 86_400_000_000 - 1))
+        );
+        assert!(AsOf::parse("yesterday").is_err());
     }
 }

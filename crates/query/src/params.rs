@@ -173,7 +173,10 @@ mod tests {
             ParamType::Date.parse("2025-11-01"),
             Ok(ScalarValue::Date32(Some(20393)))
         );
-        assert_eq!(ParamType::Int.parse(" 10 "), Ok(ScalarValue::Int64(Some(10))));
+        assert_eq!(
+            ParamType::Int.parse(" 10 "),
+            Ok(ScalarValue::Int64(Some(10)))
+        );
         assert_eq!(
             ParamType::Float.parse("2.5"),
             Ok(ScalarValue::Float64(Some(2.5)))
@@ -220,10 +223,7 @@ mod tests {
             parse_assignment("element=Dy"),
             Ok(("element".into(), "Dy".into()))
         );
-        assert_eq!(
-            parse_assignment("$q=a=b"),
-            Ok(("q".into(), "a=b".into()))
-        );
+        assert_eq!(parse_assignment("$q=a=b"), Ok(("q".into(), "a=b".into())));
         assert_eq!(
             parse_assignment("month"),
             Err("expected NAME=VALUE, got \"month\"".into())
@@ -247,10 +247,7 @@ mod tests {
         let ParamValues::Map(values) = bind(&specs, &given).unwrap() else {
             panic!("expected named values");
         };
-        assert_eq!(
-            values["month"].value,
-            ScalarValue::Date32(Some(20393))
-        );
+        assert_eq!(values["month"].value, ScalarValue::Date32(Some(20393)));
         assert_eq!(values["top"].value, ScalarValue::Int64(Some(5)));
     }
 

@@ -182,3 +182,148 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod stream_tests {
+    use std::sync::{Arc, Mutex};
+
+    use datafusion::common::ParamValues;
+
+    use super::*;
+    use crate::exec::tests::memory_session;
+
+    /// A sink whose bytes stay readable after `write_stream` consumed it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "disk full",
+            ))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    async fn render(sql: &str, format: OutputFormat) -> Result<String, QueryError> {
+        let session = memory_session();
+        let stream = session
+            .stream("<test>", sql, ParamValues::List(vec![]))
+            .await?;
+        let sink = Shared::default();
+        write_stream(stream, format, Box::new(sink.clone()), "<buffer>").await?;
+        let bytes = sink.0.lock().unwrap().clone();
+        Ok(String::from_utf8(bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn json_ends_with_a_newline_with_or_without_rows() {
+        let some = "SELECT partner, kg FROM trade_flows WHERE partner = 'USA'";
+        assert_eq!(
+            render(some, OutputFormat::Json).await.unwrap(),
+            "[{\"partner\":\"USA\",\"kg\":582000}]\n"
+        );
+        let none = "SELECT partner FROM trade_flows WHERE partner = 'none'";
+        assert_eq!(render(none, OutputFormat::Json).await.unwrap(), "[]\n");
+    }
+
+    #[tokio::test]
+    async fn csv_has_its_header_even_without_rows() {
+        let none = "SELECT partner, kg FROM trade_flows WHERE partner = 'none'";
+        assert_eq!(
+            render(none, OutputFormat::Csv).await.unwrap(),
+            "partner,kg\n"
+        );
+        let two = "SELECT partner, kg FROM trade_flows WHERE kg > 1000 ORDER BY kg";
+        assert_eq!(
+            render(two, OutputFormat::Csv).await.unwrap(),
+            "partner,kg\nUSA,582000\nDEU,1262400\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn parquet_starts_and_ends_with_its_magic() {
+        let session = memory_session();
+        let stream = session
+            .stream(
+                "<test>",
+                "SELECT * FROM trade_flows",
+                ParamValues::List(vec![]),
+            )
+            .await
+            .unwrap();
+        let sink = Shared::default();
+        let rows = write_stream(
+            stream,
+            OutputFormat::Parquet,
+            Box::new(sink.clone()),
+            "<buffer>",
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows, 3);
+        let bytes = sink.0.lock().unwrap().clone();
+        assert_eq!(&bytes[..4], b"PAR1");
+        assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+    }
+
+    #[tokio::test]
+    async fn errors_while_streaming_are_the_engines() {
+        // The cast fails at execution, row "x1", after planning succeeded.
+        let err = render(
+            "SELECT CAST(partner AS BIGINT) AS n FROM trade_flows",
+            OutputFormat::Csv,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, QueryError::Engine(_)), "{err:?}");
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(source.is::<datafusion::error::DataFusionError>());
+    }
+
+    #[tokio::test]
+    async fn failing_output_is_an_io_error_naming_the_target() {
+        let session = memory_session();
+        for format in OutputFormat::ALL {
+            let stream = session
+                .stream(
+                    "<test>",
+                    "SELECT * FROM trade_flows",
+                    ParamValues::List(vec![]),
+                )
+                .await
+                .unwrap();
+            let err = write_stream(stream, format, Box::new(Broken), "out.txt")
+                .await
+                .unwrap_err();
+            match &err {
+                QueryError::Output { target, source } => {
+                    assert_eq!(target, "out.txt");
+                    assert_eq!(source.kind(), std::io::ErrorKind::StorageFull);
+                }
+                // Parquet wraps the I/O error in its own error type.
+                QueryError::Parquet(_) | QueryError::Encode(_)
+                    if format == OutputFormat::Parquet => {}
+                other => panic!("{format}: expected Output, got {other:?}"),
+            }
+        }
+    }
+}

@@ -198,6 +198,8 @@ pub struct PartitionAppender {
     budget: usize,
     /// Sum of `memory` over the open partitions.
     memory: usize,
+    /// The largest `memory` seen.
+    peak_memory: usize,
     rows: u64,
     touched: BTreeSet<(i32, i32)>,
 }
@@ -224,6 +226,7 @@ impl PartitionAppender {
             target_rows: TARGET_ROWS,
             budget: MEMORY_BUDGET,
             memory: 0,
+            peak_memory: 0,
             rows: 0,
             touched: BTreeSet::new(),
         })
@@ -301,9 +304,17 @@ impl PartitionAppender {
         for key in keys {
             self.close_group(key)?;
         }
+        let mut row_groups = 0;
         for (_, p) in std::mem::take(&mut self.open) {
+            row_groups += p.row_groups;
             p.file.close().map_err(WarehouseError::parquet(&p.path))?;
         }
+        tracing::debug!(
+            rows = self.rows,
+            row_groups,
+            peak_memory = self.peak_memory,
+            "partitioned table written"
+        );
         Ok(self.rows)
     }
 
@@ -368,6 +379,7 @@ impl PartitionAppender {
         p.memory = p.group.iter().map(ArrowColumnWriter::memory_size).sum();
         let after = p.memory;
         self.memory = self.memory - before + after;
+        self.peak_memory = self.peak_memory.max(self.memory);
         Ok(())
     }
 
@@ -378,6 +390,17 @@ impl PartitionAppender {
             return Ok(());
         }
         let writers = std::mem::take(&mut p.group);
+        if std::env::var("DBGMEM").is_ok() {
+            let m: Vec<usize> = writers.iter().map(|w| w.memory_size() / 1024).collect();
+            let e: Vec<usize> = writers
+                .iter()
+                .map(|w| w.get_estimated_total_bytes() / 1024)
+                .collect();
+            eprintln!(
+                "DBG close {key:?} rows {} mem KiB {m:?} est KiB {e:?}",
+                p.group_rows
+            );
+        }
         let chunks = writers
             .into_iter()
             .map(ArrowColumnWriter::close)

@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -30,10 +30,26 @@ pub fn writer_properties() -> WriterProperties {
 /// index) for them, so a reader can skip pages as well as row groups.
 pub const FILTER_COLUMNS: [&str; 3] = ["product_group", "hs_code", "partner"];
 
+/// Rows per data page of `trade_flows`. A page's values wait unencoded (8-byte dictionary
+/// keys) until it is full, in every open row group at once, so smaller pages bound the
+/// writer's memory; they also give the page index a finer grain.
+pub const PAGE_ROWS: usize = 8 * 1024;
+
 /// Writer settings of `trade_flows` (`schema` is its file schema, without the partition
-/// columns): [`writer_properties`], with page statistics on the [`FILTER_COLUMNS`] it has.
+/// columns): [`writer_properties`], pages of [`PAGE_ROWS`] rows, page statistics (a page
+/// index) on the [`FILTER_COLUMNS`] it has, and no dictionary for the measures (every
+/// `Float64` column) and `source_line`: their values are nearly all distinct, so a
+/// dictionary only costs hashing and up to 1 MiB per open row group before falling back.
 pub fn trade_flows_properties(schema: &Schema) -> WriterProperties {
-    let mut builder = writer_properties().into_builder();
+    let mut builder = writer_properties()
+        .into_builder()
+        .set_data_page_row_count_limit(PAGE_ROWS);
+    for field in schema.fields() {
+        if *field.data_type() == DataType::Float64 || field.name() == "source_line" {
+            builder = builder
+                .set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+        }
+    }
     for name in FILTER_COLUMNS {
         if schema.index_of(name).is_ok() {
             builder = builder

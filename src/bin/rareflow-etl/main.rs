@@ -30,7 +30,10 @@ fn main() -> ExitCode {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
     }
-    let code = match cli.command.unwrap_or_else(|| Command::Run(RunArgs::default())) {
+    let code = match cli
+        .command
+        .unwrap_or_else(|| Command::Run(RunArgs::default()))
+    {
         Command::Run(args) => run_command(args, cli.log),
         Command::Check { target } => check_command(&target),
         Command::Sources => {
@@ -54,7 +57,10 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
         options.threads = t.max(1);
     }
     // Tuning and test hooks come from the environment here, never in the library.
-    if let Some(bytes) = std::env::var("RAREFLOW_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()) {
+    if let Some(bytes) = std::env::var("RAREFLOW_CHUNK_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         options.chunk_bytes = bytes;
     }
     let fail_at = std::env::var("RAREFLOW_FAIL_AT").ok();
@@ -113,7 +119,9 @@ fn checks_on(warehouse: &Path, dir: &Path) -> Result<Vec<CheckOutcome>, String> 
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let session = QuerySession::open(warehouse).await.map_err(|e| e.to_string())?;
+        let session = QuerySession::open(warehouse)
+            .await
+            .map_err(|e| e.to_string())?;
         run_checks(&session, dir).await.map_err(|e| e.to_string())
     })
 }

@@ -19,8 +19,10 @@ impl Reporter {
         let terminal = std::io::stderr().is_terminal();
         let bar = (!quiet && terminal && log == LogFormat::Text).then(|| {
             ProgressBar::new(0).with_style(
-                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             )
         });
         let lines = (!quiet && bar.is_none()).then_some(log);
@@ -86,7 +88,11 @@ fn file_json(f: &FileSummary) -> String {
         f.rows_without_usd,
         f.unchanged,
         f.skipped.as_deref().map_or("null".to_owned(), json_str),
-        f.warnings.iter().map(|w| json_str(w)).collect::<Vec<_>>().join(",")
+        f.warnings
+            .iter()
+            .map(|w| json_str(w))
+            .collect::<Vec<_>>()
+            .join(",")
     )
 }
 
@@ -124,8 +130,20 @@ pub(crate) fn print_summary(summary: &RunSummary) {
         );
         return;
     }
-    let width = summary.files.iter().map(|f| f.file.width()).max().unwrap_or(4).max(4);
-    println!("{}  {:>10}  {:>10}  {:>10}", pad("file", width), "read", "loaded", "rejected");
+    let width = summary
+        .files
+        .iter()
+        .map(|f| f.file.width())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{}  {:>10}  {:>10}  {:>10}",
+        pad("file", width),
+        "read",
+        "loaded",
+        "rejected"
+    );
     for f in &summary.files {
         println!(
             "{}  {:>10}  {:>10}  {:>10}{}",

@@ -10,6 +10,7 @@ use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::raster::Raster;
 use super::table::{add_months, format_month};
 use super::{Chart, ChartBody, ChartError};
 
@@ -64,9 +65,12 @@ pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError
     if w == 0 || h == 0 || w > 10_000 || h > 10_000 {
         return Err(ChartError::Draw(format!("bad image size {w}x{h}")));
     }
+    let font = ab_glyph::FontRef::try_from_slice(FONT)
+        .map_err(|_| ChartError::Draw("the bundled font could not be read".into()))?;
     let mut pixels = vec![0u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        let bitmap = BitMapBackend::with_buffer(&mut pixels, size);
+        let root = Raster::new(bitmap, font).into_drawing_area();
         draw(&root, chart)?;
         root.present()
             .map_err(|e| ChartError::Draw(e.to_string()))?;
@@ -117,7 +121,7 @@ fn draw_lines<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let err =
         |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
-    let legend_style = (FAMILY, 14).into_font().color(&BLACK);
+    let legend_style = (FAMILY, 17).into_font().color(&BLACK);
     let (width, height) = root.dim_in_pixel();
     // legend entries, wrapped into rows under the plot
     let entry_width = |name: &str| -> i32 {
@@ -138,6 +142,10 @@ fn draw_lines<DB: DrawingBackend>(
         if let Some(row) = legend_rows.last_mut() {
             row.push(i);
         }
+    }
+    // one line needs no legend: the title and the value label say what it is
+    if series.len() < 2 {
+        legend_rows.clear();
     }
     let legend_height = 24 * legend_rows.len() as u32 + 8;
     let (plot_area, legend_area) = root.split_vertically(height.saturating_sub(legend_height));
@@ -173,10 +181,11 @@ fn draw_lines<DB: DrawingBackend>(
     };
 
     let months = months_between(lo, end);
-    let step = (months.len() / 12).max(1);
+    // at most ~10 month labels: every month, every 2nd, 3rd...
+    let step = months.len().div_ceil(10).max(1);
     let keys: Vec<i32> = months.iter().copied().step_by(step).collect();
     let mut ctx = ChartBuilder::on(&plot_area)
-        .caption(&chart.title, (FAMILY, 22))
+        .caption(&chart.title, (FAMILY, 26))
         .margin(12)
         .x_label_area_size(32)
         .y_label_area_size(70)
@@ -187,7 +196,7 @@ fn draw_lines<DB: DrawingBackend>(
     ctx.configure_mesh()
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .label_style((FAMILY, 13))
+        .label_style((FAMILY, 16))
         .light_line_style(WHITE)
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()
@@ -197,12 +206,12 @@ fn draw_lines<DB: DrawingBackend>(
         .draw(&Text::new(
             chart.value_label.clone(),
             (px.start, py.start - 16),
-            (FAMILY, 13).into_font().color(&BLACK),
+            (FAMILY, 16).into_font().color(&BLACK),
         ))
         .map_err(err)?;
 
     // events: a vertical marker each, labels staggered in rows so they do not overlap
-    let label_style = (FAMILY, 12).into_font().color(&MARKER);
+    let label_style = (FAMILY, 15).into_font().color(&MARKER);
     for (event, row) in chart.events.iter().zip(&label_rows) {
         ctx.draw_series(std::iter::once(Rectangle::new(
             [(event.date, y_bottom), (event.date, y_top)],
@@ -265,7 +274,7 @@ fn event_rows(chart: &Chart, lo: i32, end: i32, width: u32) -> Vec<usize> {
     let mut rows = Vec::new();
     for e in &chart.events {
         let x = f64::from(e.date - lo) / span * plot_width;
-        let w = 7.0 * e.label().chars().count() as f64 + 8.0;
+        let w = 7.2 * e.label().chars().count() as f64 + 8.0;
         let (start, stop) = if x + w > plot_width {
             (x - w, x)
         } else {
@@ -312,11 +321,11 @@ fn draw_bars<DB: DrawingBackend>(
     let y_top = y_max + span * 0.1;
     let y_bottom = if y_min < 0.0 { y_min - span * 0.1 } else { 0.0 };
     let mut ctx = ChartBuilder::on(root)
-        .caption(&chart.title, (FAMILY, 22))
+        .caption(&chart.title, (FAMILY, 26))
         .margin(12)
         .x_label_area_size(32)
         .y_label_area_size(70)
-        .build_cartesian_2d((0..n).into_segmented(), y_bottom..y_top)
+        .build_cartesian_2d((0..n.saturating_sub(1)).into_segmented(), y_bottom..y_top)
         .map_err(err)?;
     let x_fmt = |v: &SegmentValue<usize>| match v {
         SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),
@@ -328,7 +337,7 @@ fn draw_bars<DB: DrawingBackend>(
         .x_labels(n + 1)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .label_style((FAMILY, 13))
+        .label_style((FAMILY, 16))
         .light_line_style(WHITE)
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()
@@ -337,7 +346,7 @@ fn draw_bars<DB: DrawingBackend>(
     root.draw(&Text::new(
         chart.value_label.clone(),
         (px.start, py.start - 16),
-        (FAMILY, 13).into_font().color(&BLACK),
+        (FAMILY, 16).into_font().color(&BLACK),
     ))
     .map_err(err)?;
     ctx.draw_series(bars.iter().enumerate().map(|(i, (name, v))| {
@@ -357,7 +366,7 @@ fn draw_bars<DB: DrawingBackend>(
         r
     }))
     .map_err(err)?;
-    let value_style = (FAMILY, 12)
+    let value_style = (FAMILY, 15)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Center, VPos::Bottom));

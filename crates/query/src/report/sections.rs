@@ -32,6 +32,9 @@ fn figure(label: &str, value: String, note: String, source: &str) -> Figure {
 /// The chart a saved query declares (or its column types suggest), as inline SVG; empty
 /// when the result has nothing to draw.
 fn chart_svg(answer: &Answer, title: &str, events: &[PolicyEvent]) -> Result<String, ReportError> {
+    if answer.table.rows.is_empty() {
+        return Ok(String::new());
+    }
     let spec = match ChartSpec::from_sql(&answer.saved.sql)? {
         Some(spec) => spec,
         None => match ChartSpec::infer(&answer.table) {
@@ -143,7 +146,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             "US, lowest since",
             since.map_or(lowest.clone(), |d| format_date(d)[..7].to_owned()),
             match low.table.get(0, "tonnes_then").number() {
-                Some(v) => format!("{lowest}, when it was {}", fmt_quantity(Some(v), "t")),
+                Some(v) => format!("the last month as low: {}", fmt_quantity(Some(v), "t")),
                 None => lowest.clone(),
             },
             &low.source,
@@ -291,7 +294,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
     };
     let figures = vec![
         figure(
-            "Headline rare-earth exports (稀土)",
+            "Headline rare-earth exports",
             fmt_quantity(get("quantity"), &unit),
             format!("{} on the month before", fmt_pct(get("mom_pct"))),
             &a.source,
@@ -305,7 +308,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
     ];
     Ok(Section {
         id: "headline".into(),
-        title: "Headline rare earths (稀土)".into(),
+        title: "Headline rare earths".into(),
         summary: format!(
             "China Customs' headline 稀土 series (ores, metals, oxides and compounds; not magnets) was {} in {}. January and February are published together, so they form one period.",
             fmt_quantity(get("quantity"), &unit),

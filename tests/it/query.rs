@@ -1,0 +1,232 @@
+//! `rareflow-query` as an analyst meets it: exit codes, suggestions, read-only refusals,
+//! `describe`, `list` by topic, help and shell completions, and the README's table of tables.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use rareflow_normalize::schema::TRADE_FLOWS;
+use rareflow_query::TABLES;
+
+use crate::support::{bundled_warehouse, repo};
+
+fn query_cmd(warehouse: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
+        .current_dir(repo())
+        .env("RAREFLOW_WAREHOUSE", warehouse)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn exit_codes_tell_usage_from_failure() {
+    let wh = bundled_warehouse();
+    let cases: [(&[&str], i32); 8] = [
+        (&["sql", "SELECT 1"], 0),
+        // Usage: clap's own errors, parameters, names.
+        (&["frobnicate"], 2),
+        (&["run", "magnets_by_destination", "-p", "month=2025-13"], 2),
+        (&["run", "magnets_by_destination", "-p", "mnth=2025-11"], 2),
+        (&["run", "magnets_by_destination", "-f", "xlsx"], 2),
+        (&["run", "magnet_by_destination"], 2),
+        // Failures: the SQL is wrong, or the warehouse refuses.
+        (&["sql", "SELECT nothing FROM trade_flows"], 1),
+        (&["sql", "DROP TABLE trade_flows"], 1),
+    ];
+    for (args, code) in cases {
+        let out = query_cmd(wh, args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    }
+    let help = stdout(&query_cmd(wh, &["--help"]));
+    assert!(
+        help.contains("Exit codes:") && help.contains("2  usage"),
+        "{help}"
+    );
+}
+
+#[test]
+fn misspelt_names_get_a_suggestion() {
+    let wh = bundled_warehouse();
+    let out = query_cmd(wh, &["run", "magnet_by_destination"]);
+    assert!(
+        stderr(&out).contains("(did you mean magnets_by_destination?)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = query_cmd(wh, &["sql", "SELECT COUNT(*) FROM trade_flow"]);
+    assert!(
+        stderr(&out).contains("(did you mean trade_flows?)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = query_cmd(wh, &["describe", "ingest_logs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("(did you mean ingest_log?)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn each_kind_of_write_is_refused_by_name() {
+    let wh = bundled_warehouse();
+    for (statement, kind) in [
+        ("CREATE TABLE x AS SELECT 1", "CreateMemoryTable"),
+        ("INSERT INTO rejects SELECT * FROM rejects", "Insert Into"),
+        ("DROP TABLE trade_flows", "DropTable"),
+        (
+            "COPY trade_flows TO '/tmp/rareflow-copy-refused.parquet'",
+            "COPY",
+        ),
+        ("SET datafusion.execution.batch_size = 1", "SetVariable"),
+    ] {
+        let out = query_cmd(wh, &["sql", statement]);
+        assert_eq!(
+            stderr(&out).trim(),
+            format!(
+                "rareflow-query: error: <command line>: rareflow-query is read-only: {kind} statements are refused"
+            ),
+            "{statement}"
+        );
+    }
+    assert!(!Path::new("/tmp/rareflow-copy-refused.parquet").exists());
+}
+
+#[test]
+fn json_output_ends_with_a_newline() {
+    let wh = bundled_warehouse();
+    let none = query_cmd(wh, &["sql", "SELECT 1 AS a WHERE false", "-f", "json"]);
+    assert_eq!(stdout(&none), "[]\n");
+    let one = query_cmd(wh, &["sql", "SELECT 1 AS a", "-f", "json"]);
+    assert_eq!(stdout(&one), "[{\"a\":1}]\n");
+}
+
+#[test]
+fn list_groups_saved_queries_by_topic() {
+    let text = stdout(&query_cmd(bundled_warehouse(), &["list"]));
+    // The topic heading that comes before a query's line.
+    let topic_of = |name: &str| {
+        let mut topic = None;
+        for line in text.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                topic = Some(line.trim_end_matches(':').to_owned());
+            } else if line.trim_start().starts_with(&format!("{name} ")) {
+                return topic;
+            }
+        }
+        None
+    };
+    assert_eq!(
+        topic_of("magnets_by_destination").as_deref(),
+        Some("magnets")
+    );
+    assert_eq!(topic_of("mirror_magnets_us").as_deref(), Some("mirror"));
+    assert_eq!(
+        topic_of("rejects_by_reason").as_deref(),
+        Some("data quality")
+    );
+    assert_eq!(
+        topic_of("element_destinations").as_deref(),
+        Some("elements")
+    );
+    assert!(
+        !text.contains("other:"),
+        "every saved query has a topic:\n{text}"
+    );
+}
+
+#[test]
+fn describe_lists_tables_and_columns() {
+    let wh = bundled_warehouse();
+    let tables = stdout(&query_cmd(wh, &["describe"]));
+    assert_eq!(tables.lines().count(), 12, "{tables}");
+    for (name, about) in TABLES {
+        assert!(
+            tables
+                .lines()
+                .any(|l| l.starts_with(name) && l.ends_with(about)),
+            "{name}: {tables}"
+        );
+    }
+    let out = query_cmd(wh, &["describe", "trade_flows"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("trade_flows: one row per reported figure"));
+    // Every column of the schema the ETL writes, with its type and its description where
+    // the schema gives one.
+    for field in TRADE_FLOWS.fields() {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(field.name().as_str()))
+            .unwrap_or_else(|| panic!("{} missing:\n{text}", field.name()));
+        // The type the ETL writes is the type the registered table reports.
+        let expected_type = field.data_type().to_string();
+        assert!(line.contains(&expected_type), "{line}");
+        if let Some(description) = field.metadata().get("description") {
+            assert!(line.ends_with(description.as_str()), "{line}");
+        }
+    }
+}
+
+#[test]
+fn help_has_examples_and_completions_name_the_subcommands() {
+    let wh = bundled_warehouse();
+    for sub in ["run", "sql", "describe", "completions"] {
+        let help = stdout(&query_cmd(wh, &[sub, "--help"]));
+        assert!(help.contains("rareflow-query "), "{sub}: {help}");
+        assert!(help.contains("Example"), "{sub}: {help}");
+    }
+    let bash = query_cmd(wh, &["completions", "bash"]);
+    assert!(bash.status.success());
+    let script = stdout(&bash);
+    assert!(
+        script.contains("rareflow__query__run") || script.contains(" run "),
+        "{script}"
+    );
+    assert!(script.contains("describe"), "{script}");
+    for shell in ["zsh", "fish", "powershell"] {
+        let out = query_cmd(wh, &["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        assert!(stdout(&out).contains("describe"), "{shell}");
+    }
+}
+
+/// The README's table of tables names every table `describe` knows, and its `trade_flows`
+/// row every column of `trade_flows`.
+#[test]
+fn readme_table_of_tables_matches_describe() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+    for (name, _) in TABLES {
+        assert!(
+            rows.iter().any(|r| r.starts_with(&format!("| `{name}` |"))),
+            "README has no row for {name}"
+        );
+    }
+    let trade_flows = rows
+        .iter()
+        .find(|r| r.starts_with("| `trade_flows` |"))
+        .unwrap();
+    let out = query_cmd(bundled_warehouse(), &["describe", "trade_flows"]);
+    let columns: Vec<String> = stdout(&out)
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert_eq!(columns.len(), TRADE_FLOWS.fields().len());
+    for column in columns {
+        assert!(
+            trade_flows.contains(&format!("`{column}`")),
+            "README's trade_flows row does not name {column}"
+        );
+    }
+}
