@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use rareflow_query::ballista::Engine;
 use rareflow_query::params::{bind, parse_assignment};
 use rareflow_query::print::write_stream;
-use rareflow_query::{AsOf, OutputFormat, QueryError, QuerySession, SavedQuery};
+use rareflow_query::{AsOf, OutputFormat, QueryError, SavedQuery};
 
 /// Exit codes, shown at the end of `--help`.
 const EXIT_CODES: &str = "\
@@ -26,7 +27,7 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "rareflow-query", version, about, after_help = EXIT_CODES)]
 struct Cli {
-    /// Warehouse folder.
+    /// Warehouse folder, or s3://BUCKET/PREFIX (S3 client from the AWS_* variables).
     #[arg(
         long,
         global = true,
@@ -41,6 +42,15 @@ struct Cli {
     /// Folder of saved queries.
     #[arg(long, global = true, env = "RAREFLOW_SQL_DIR", default_value = "sql")]
     sql_dir: PathBuf,
+    /// Where queries run: `local` (DataFusion in this process) or `ballista` (an Apache
+    /// DataFusion Ballista cluster; needs a build with `--features ballista`).
+    #[arg(long, global = true, env = "RAREFLOW_ENGINE", default_value = "local",
+          value_parser = engine_parser())]
+    engine: Engine,
+    /// The Ballista scheduler, `df://HOST:PORT`. Without it, `--engine ballista` starts a
+    /// scheduler and two executors in this process (on loopback).
+    #[arg(long, global = true, env = "RAREFLOW_SCHEDULER", value_name = "URL")]
+    scheduler: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -158,6 +168,13 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = OutputFormat>
         .try_map(|name| name.parse::<OutputFormat>())
 }
 
+/// `--engine`: `local` or `ballista`, listed in `--help` and completions.
+fn engine_parser() -> impl clap::builder::TypedValueParser<Value = Engine> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Engine::ALL.map(Engine::name))
+        .try_map(|name| name.parse::<Engine>())
+}
+
 fn stdout_err(source: std::io::Error) -> QueryError {
     QueryError::Output {
         target: "standard output".into(),
@@ -200,7 +217,13 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
             .write_all(rareflow_query::describe::format_tables().as_bytes())
             .map_err(stdout_err),
         Command::Describe { table: Some(table) } => {
-            let session = QuerySession::open_as_of(&cli.warehouse, as_of).await?;
+            let session = rareflow_query::ballista::open(
+                cli.engine,
+                cli.scheduler.as_deref(),
+                &cli.warehouse,
+                as_of,
+            )
+            .await?;
             let columns = rareflow_query::describe::describe_table(&session, &table).await?;
             let about = rareflow_query::describe::table_description(&table).unwrap_or_default();
             let text = rareflow_query::describe::format_columns(&columns);
@@ -221,7 +244,13 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
             format,
             output,
         } => {
-            let session = QuerySession::open_as_of(&cli.warehouse, as_of).await?;
+            let session = rareflow_query::ballista::open(
+                cli.engine,
+                cli.scheduler.as_deref(),
+                &cli.warehouse,
+                as_of,
+            )
+            .await?;
             let brief = rareflow_query::report::brief(&session, &cli.sql_dir, &month).await?;
             let text = brief.render(format)?;
             match output {
@@ -241,7 +270,13 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
         Command::Run { query, output } => {
             let saved = SavedQuery::resolve(&query, &cli.sql_dir)?;
             let params = bind(&saved.params, &output.params)?;
-            let session = QuerySession::open_as_of(&cli.warehouse, as_of).await?;
+            let session = rareflow_query::ballista::open(
+                cli.engine,
+                cli.scheduler.as_deref(),
+                &cli.warehouse,
+                as_of,
+            )
+            .await?;
             let origin = saved.path.display().to_string();
             let stream = session.stream(&origin, &saved.sql, params).await?;
             let stream = match &output.chart {
@@ -273,7 +308,13 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
                 })
                 .collect();
             let params = bind(&specs, &output.params)?;
-            let session = QuerySession::open_as_of(&cli.warehouse, as_of).await?;
+            let session = rareflow_query::ballista::open(
+                cli.engine,
+                cli.scheduler.as_deref(),
+                &cli.warehouse,
+                as_of,
+            )
+            .await?;
             let stream = session.stream("<command line>", &statement, params).await?;
             let stream = match &output.chart {
                 Some(path) => {

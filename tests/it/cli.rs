@@ -34,7 +34,7 @@ fn etl_run_prints_counts_and_query_gives_the_headline_figure() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("73 files, 4145 rows read, 4145 loaded, 0 rejected"),
+        text.contains("84 files, 4473 rows read, 4473 loaded, 0 rejected"),
         "{text}"
     );
 

@@ -216,3 +216,52 @@ fn monthly_and_annual_tables_union() {
         .unwrap();
     assert!(text(&sources.stdout).contains("gacc            RAW/gacc/{export,import}/**/*.csv"));
 }
+
+#[test]
+fn data_checks_gate_the_publish_with_strict() {
+    let raw = TempDir::new().unwrap();
+    // A yuan row of January 2031: no exchange rate, so no dollar value; the check
+    // `yuan_rows_have_dollars` fails on it.
+    let file = format!(
+        "{ZH_HEADER}\"203101\",\"502\",\"美国\",\"85051110\",\"稀土永磁\",\"10\",\"千克\",\"0\",\"?\",\"9,000\",\n"
+    );
+    write_raw(raw.path(), "gacc/export/2031/a.csv", file.as_bytes());
+    let wh = TempDir::new().unwrap();
+    let out = etl(raw.path(), wh.path(), &["--quiet", "--check", "--strict"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("FAIL  yuan_rows_have_dollars"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("not published: 1 data checks failed (--strict)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!wh.path().join("current").exists());
+    // Without --strict the failure is reported and the snapshot published.
+    let out = etl(raw.path(), wh.path(), &["--quiet", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let check = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+        .current_dir(repo())
+        .args(["check", "--warehouse"])
+        .arg(wh.path())
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(5), "{}", text(&check.stdout));
+    // The bundled data passes every check.
+    let check = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+        .current_dir(repo())
+        .args(["check", "--warehouse"])
+        .arg(bundled_warehouse())
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+}

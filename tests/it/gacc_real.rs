@@ -112,8 +112,8 @@ fn real_downloads_load_every_row_with_exact_sums() {
     // Yuan values convert through the monthly rate table.
     let soy = query(
         warehouse.path(),
-        "SELECT t.currency, round(t.value_native / f.cny_per_usd - t.value_usd, 6) \
-         FROM trade_flows t JOIN fx_rates f ON f.month = t.period \
+        "SELECT t.currency, round(t.value_native / f.per_usd - t.value_usd, 6) \
+         FROM trade_flows t JOIN fx_rates f ON f.month = t.period AND f.currency = t.currency \
          WHERE t.source_file = 'gacc/export/harukaworks-temp-2024out.csv' AND t.source_line = 2",
     );
     assert_eq!(soy, vec![vec!["CNY", "0"]]);

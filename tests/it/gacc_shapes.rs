@@ -133,7 +133,7 @@ fn a_later_download_of_the_same_file_supersedes_only_as_a_release() {
             wh.path(),
             "SELECT source_file, COUNT(*) FROM trade_flows GROUP BY 1 ORDER BY 1"
         ),
-        vec![vec![JX, "4"], vec![later, "2"]]
+        vec![vec![later, "2"], vec![JX, "4"]]
     );
     // The old Germany figure stays answerable in trade_flows_superseded.
     assert_eq!(

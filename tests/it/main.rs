@@ -1,6 +1,10 @@
 //! End-to-end tests: one test binary, one module per area (as delta-rs does), so the
 //! DataFusion-sized link happens once.
 
+// Saved SQL on Ballista: only with `--features ballista` (it rebuilds DataFusion with its
+// default features).
+#[cfg(feature = "ballista")]
+mod ballista;
 mod census_shapes;
 mod charts;
 mod checks;
@@ -17,5 +21,6 @@ mod quirks;
 mod registry;
 mod report;
 mod runs;
+mod s3;
 mod slt;
 mod support;

@@ -85,7 +85,7 @@ fn chinese_gb18030_crlf_separators_reordered_columns() {
     // value_usd through the November 2025 rate.
     let usd = scalar(
         wh.path(),
-        "SELECT round(t.value_usd * f.cny_per_usd) FROM trade_flows t JOIN fx_rates f ON f.month = t.period WHERE t.source_line = 2",
+        "SELECT round(t.value_usd * f.per_usd) FROM trade_flows t JOIN fx_rates f ON f.month = t.period AND f.currency = t.currency WHERE t.source_line = 2",
     );
     assert_eq!(usd, "70912345");
     let log = query(wh.path(), "SELECT encoding, layout FROM ingest_log");

@@ -160,7 +160,7 @@ fn a_revision_supersedes_and_the_old_figures_stay_answerable() {
     );
     assert_eq!(
         releases,
-        vec![vec!["67", "2025-12-20"], vec!["74", "2026-01-20"]]
+        vec![vec!["78", "2025-12-20"], vec!["85", "2026-01-20"]]
     );
 
     // --full rebuilds from the raw files and gives the same warehouse.

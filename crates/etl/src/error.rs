@@ -66,11 +66,17 @@ pub enum EtlError {
 }
 
 impl EtlError {
-    /// The exit code for this error: [`exit::LOCKED`] when another run holds the warehouse,
-    /// else [`exit::FAILED`].
+    /// The exit code for this error: [`exit::LOCKED`] when another run holds the warehouse
+    /// (or, on object storage, took over this run's lock or published first), else
+    /// [`exit::FAILED`].
     pub fn exit_code(&self) -> u8 {
         match self {
-            EtlError::Warehouse(WarehouseError::Busy { .. }) => exit::LOCKED,
+            EtlError::Warehouse(
+                WarehouseError::Busy { .. }
+                | WarehouseError::LockHeld { .. }
+                | WarehouseError::LockLost { .. }
+                | WarehouseError::PublishedFirst { .. },
+            ) => exit::LOCKED,
             _ => exit::FAILED,
         }
     }

@@ -10,6 +10,7 @@
 //! - [`discover`]: files under the raw folder, each claimed by a source of the registry.
 //! - `plan`: incremental runs (unchanged, changed, removed files); `load`: one file through
 //!   its source on every core; `settle`: partitions and revisions; `run`: the whole batch.
+//! - [`remote`]: runs on a warehouse in S3-compatible object storage.
 //! - [`hooks`]: fail points and pauses for the kill tests (cargo feature `failpoints`).
 
 pub mod discover;
@@ -18,6 +19,7 @@ pub mod hooks;
 mod load;
 pub mod options;
 mod plan;
+pub mod remote;
 mod run;
 mod settle;
 pub mod summary;
@@ -26,5 +28,6 @@ pub use discover::{RawFile, discover};
 pub use error::{EtlError, exit};
 pub use hooks::Hooks;
 pub use options::{PublishGate, RunOptions};
+pub use remote::{RemoteSummary, RemoteTarget, run_remote, run_remote_with};
 pub use run::{run, run_with};
 pub use summary::{FileSummary, NoProgress, Progress, RunSummary};

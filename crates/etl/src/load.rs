@@ -81,6 +81,19 @@ pub(crate) struct LoadContext<'a> {
     pub(crate) chunk_bytes: usize,
     pub(crate) progress: &'a dyn Progress,
     pub(crate) hooks: &'a Hooks,
+    /// Keep only what the source gathers (an unchanged file read again for its gatherer):
+    /// its rows in the other tables come from the previous snapshot.
+    pub(crate) gather_only: bool,
+}
+
+impl<'a> LoadContext<'a> {
+    /// The same context, keeping only what the source gathers.
+    pub(crate) fn gather_only(&self) -> LoadContext<'a> {
+        LoadContext {
+            gather_only: true,
+            ..*self
+        }
+    }
 }
 
 fn worker(
@@ -164,7 +177,7 @@ pub(crate) fn load_file(
             waiting.insert(done.seq, done);
             while let Some(done) = waiting.remove(&next) {
                 next += 1;
-                write_piece(done, sinks, &mut loaded)?;
+                write_piece(done, sinks, &mut loaded, cx.gather_only)?;
                 cx.hooks.point("after-chunk");
             }
         }
@@ -184,7 +197,12 @@ pub(crate) fn load_file(
     Ok(loaded)
 }
 
-fn write_piece(done: Done, sinks: &mut Sinks, loaded: &mut Loaded) -> Result<(), EtlError> {
+fn write_piece(
+    done: Done,
+    sinks: &mut Sinks,
+    loaded: &mut Loaded,
+    gather_only: bool,
+) -> Result<(), EtlError> {
     let Done {
         normalized: n,
         parts,
@@ -199,6 +217,10 @@ fn write_piece(done: Done, sinks: &mut Sinks, loaded: &mut Loaded) -> Result<(),
     if let Some(range) = n.periods {
         widen_periods(&mut loaded.periods, range);
     }
+    loaded.gathered.extend(n.gathered);
+    if gather_only {
+        return Ok(());
+    }
     for part in parts {
         sinks.flows.append(part)?;
     }
@@ -208,6 +230,5 @@ fn write_piece(done: Done, sinks: &mut Sinks, loaded: &mut Loaded) -> Result<(),
     if n.rejects.num_rows() > 0 {
         sinks.rejects.write(&n.rejects)?;
     }
-    loaded.gathered.extend(n.gathered);
     Ok(())
 }

@@ -94,6 +94,7 @@ pub fn run_with(
         chunk_bytes: options.chunk_bytes,
         progress,
         hooks: &options.hooks,
+        gather_only: false,
     };
     let mut log = IngestLogWriter::default();
     let mut dirty: BTreeSet<(i32, i32)> = BTreeSet::new();
@@ -109,14 +110,13 @@ pub fn run_with(
         if let (Some(entry), true) = (&planned.unchanged, incremental) {
             log.carry(&entry.row)?;
             if source.reread_unchanged() {
-                // Its rows only make sense with the others (headline tables): read again.
-                let again = load_file(source, file, planned.release, &cx, &mut sinks)?;
+                // What it gathers only makes sense with the others (headline tables): read
+                // it again for the gatherer; its rows in the other tables are kept as they are.
+                let again =
+                    load_file(source, file, planned.release, &cx.gather_only(), &mut sinks)?;
                 hand_over(&mut sinks, source.name(), again.gathered);
-                dirty.extend(months_between(entry.first_period, entry.last_period));
-                dirty.extend(sinks.flows.take_touched());
-            } else {
-                kept.insert(file.relative.clone());
             }
+            kept.insert(file.relative.clone());
             let summary = planned.unchanged_summary();
             progress.file_done(&summary);
             summaries.push(summary);

@@ -83,15 +83,29 @@ pub fn session_config() -> SessionConfig {
 
 /// Registers every table of the snapshot at `dir` in `ctx`.
 pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), QueryError> {
+    // A table added in a later version of rareflow is simply absent from an old snapshot.
+    let present: Vec<&str> = TABLES
+        .iter()
+        .map(|(table, _)| *table)
+        .filter(|table| dir.join(table).is_dir())
+        .collect();
+    register_tables(ctx, &dir.display().to_string(), &present).await
+}
+
+/// Registers the tables named in `present` of the snapshot at `base`: a folder, or a URL
+/// such as `s3://bucket/prefix/snapshots/000007` whose object store is registered in `ctx`.
+pub async fn register_tables(
+    ctx: &SessionContext,
+    base: &str,
+    present: &[&str],
+) -> Result<(), QueryError> {
     let trade_flows_schema = file_schema_of_trade_flows();
     for (table, _) in TABLES {
-        let path = dir.join(table);
-        if !path.is_dir() {
-            // A table added in a later version of rareflow is simply absent from an old snapshot.
+        if !present.contains(&table) {
             tracing::debug!(table, "table folder missing in snapshot");
             continue;
         }
-        let url = format!("{}/", path.display());
+        let url = format!("{}/{table}/", base.trim_end_matches('/'));
         let mut options = ParquetReadOptions::default();
         match table {
             "trade_flows" | "trade_flows_superseded" => {

@@ -15,12 +15,14 @@
 
 mod draw;
 mod raster;
+mod spec;
 pub mod table;
 
 use std::path::{Path, PathBuf};
 
 use datafusion::common::ParamValues;
 
+pub use spec::{ChartKind, ChartSpec};
 pub use table::{Cell, ColumnKind, Table};
 
 use crate::exec::QuerySession;
@@ -58,161 +60,6 @@ pub enum ChartError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// Line over time or bars by category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChartKind {
-    /// One line per series over a date axis.
-    Line,
-    /// One bar per category.
-    Bar,
-}
-
-/// A chart declaration: what a `-- chart:` header says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChartSpec {
-    /// Line or bar.
-    pub kind: ChartKind,
-    /// The x column (a date for lines, text for bars).
-    pub x: Option<String>,
-    /// The value column(s); several give one line each.
-    pub y: Vec<String>,
-    /// A text column splitting the rows into series (lines only).
-    pub series: Option<String>,
-    /// A title.
-    pub title: Option<String>,
-    /// A category drawn in the accent colour (bars).
-    pub highlight: Option<String>,
-}
-
-impl ChartSpec {
-    /// Parses the text after `chart:`: `KIND [x=COL] [y=COL[,COL...]] [series=COL]
-    /// [title="..."] [highlight=VALUE]`.
-    pub fn parse(text: &str) -> Result<ChartSpec, ChartError> {
-        let words = split_words(text)?;
-        let mut words = words.into_iter();
-        let kind = match words.next().as_deref() {
-            Some("line") => ChartKind::Line,
-            Some("bar") => ChartKind::Bar,
-            other => {
-                return Err(ChartError::Header(format!(
-                    "expected `line` or `bar` first, got {:?}",
-                    other.unwrap_or("")
-                )));
-            }
-        };
-        let mut spec = ChartSpec {
-            kind,
-            x: None,
-            y: Vec::new(),
-            series: None,
-            title: None,
-            highlight: None,
-        };
-        for word in words {
-            let Some((key, value)) = word.split_once('=') else {
-                return Err(ChartError::Header(format!(
-                    "expected KEY=VALUE, got {word:?}"
-                )));
-            };
-            if value.is_empty() {
-                return Err(ChartError::Header(format!("{key}= has no value")));
-            }
-            match key {
-                "x" => spec.x = Some(value.to_owned()),
-                "y" => spec.y = value.split(',').map(|s| s.trim().to_owned()).collect(),
-                "series" => spec.series = Some(value.to_owned()),
-                "title" => spec.title = Some(value.to_owned()),
-                "highlight" => spec.highlight = Some(value.to_owned()),
-                _ => {
-                    return Err(ChartError::Header(format!(
-                        "unknown key {key:?}: expected x, y, series, title or highlight"
-                    )));
-                }
-            }
-        }
-        if spec.y.iter().any(String::is_empty) {
-            return Err(ChartError::Header("empty column name in y=".into()));
-        }
-        Ok(spec)
-    }
-
-    /// The `-- chart:` declaration in a saved query's leading comment lines, if any.
-    pub fn from_sql(sql: &str) -> Result<Option<ChartSpec>, ChartError> {
-        for line in sql.lines() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            let Some(comment) = trimmed.strip_prefix("--") else {
-                break;
-            };
-            if let Some(text) = comment.trim().strip_prefix("chart:") {
-                return ChartSpec::parse(text).map(Some);
-            }
-        }
-        Ok(None)
-    }
-
-    /// The chart a result's column types suggest: date + number gives a line (split by the
-    /// first text column when dates repeat), text + number gives bars.
-    pub fn infer(table: &Table) -> Result<ChartSpec, ChartError> {
-        let first = |kind: ColumnKind| table.kinds.iter().position(|k| *k == kind);
-        let number = first(ColumnKind::Number)
-            .ok_or_else(|| ChartError::Column("the result has no numeric column".into()))?;
-        let y = vec![table.columns[number].clone()];
-        let text = first(ColumnKind::Text).map(|i| table.columns[i].clone());
-        if let Some(date) = first(ColumnKind::Date) {
-            let mut seen = std::collections::HashSet::new();
-            let repeats = table.rows.iter().any(|r| !seen.insert(r[date].text()));
-            return Ok(ChartSpec {
-                kind: ChartKind::Line,
-                x: Some(table.columns[date].clone()),
-                y,
-                series: if repeats { text } else { None },
-                title: None,
-                highlight: None,
-            });
-        }
-        match text {
-            Some(x) => Ok(ChartSpec {
-                kind: ChartKind::Bar,
-                x: Some(x),
-                y,
-                series: None,
-                title: None,
-                highlight: None,
-            }),
-            None => Err(ChartError::Column(
-                "no date or text column to draw the numbers against".into(),
-            )),
-        }
-    }
-}
-
-fn split_words(text: &str) -> Result<Vec<String>, ChartError> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    words.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if quoted {
-        return Err(ChartError::Header(format!("unclosed quote in {text:?}")));
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    Ok(words)
 }
 
 /// An export-control event, as in the `policy_events` table.
@@ -334,6 +181,29 @@ pub fn value_label(column: &str) -> String {
     }
 }
 
+/// A value column as a legend entry: without its unit part (`china_reports_t` is
+/// `china reports`).
+fn series_name(column: &str) -> String {
+    let base = ["_usd_million", "_usd_m", "_pct", "_kg", "_tonnes", "_t"]
+        .iter()
+        .find_map(|suffix| column.strip_suffix(suffix))
+        .filter(|b| !b.is_empty())
+        .unwrap_or(column);
+    base.replace('_', " ")
+}
+
+/// What a unit measures, for a chart of several columns (`tonnes (t)`).
+fn unit_label(column: &str) -> String {
+    match unit_of(column) {
+        Some("t") => "tonnes (t)".into(),
+        Some("kg") => "kilograms (kg)".into(),
+        Some("US$ m") => "US$ million".into(),
+        Some("%") => "percent (%)".into(),
+        Some(u) => u.to_owned(),
+        None => value_label(column),
+    }
+}
+
 impl Chart {
     /// Builds the chart `spec` describes from a result. Events outside a line chart's date
     /// range (first date to the end of the last month) are dropped.
@@ -373,7 +243,11 @@ impl Chart {
             .map(|y| column(y, ColumnKind::Number))
             .collect::<Result<Vec<_>, _>>()?;
         let title = spec.title.clone().unwrap_or_else(|| title.to_owned());
-        let value_label = value_label(&spec.y[0]);
+        let value_label = if spec.y.len() > 1 {
+            unit_label(&spec.y[0])
+        } else {
+            value_label(&spec.y[0])
+        };
         match spec.kind {
             ChartKind::Line => {
                 let x = column(x_name, ColumnKind::Date)?;
@@ -479,7 +353,7 @@ fn line_series(table: &Table, x: usize, ys: &[usize], by: Option<usize>) -> Vec<
             let Some(v) = row[y].number() else { continue };
             let name = match by {
                 Some(s) => row[s].text(),
-                None => table.columns[y].replace('_', " "),
+                None => series_name(&table.columns[y]),
             };
             match out.iter_mut().find(|s| s.name == name) {
                 Some(s) => s.points.push((day, v)),

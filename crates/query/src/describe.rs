@@ -15,7 +15,7 @@ use crate::exec::QuerySession;
 use crate::suggest::closest;
 
 /// The schema field metadata key holding a column's one-line description.
-pub const DESCRIPTION_KEY: &str = "description";
+pub const DESCRIPTION_KEY: &str = rareflow_normalize::schema::DESCRIPTION;
 
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]

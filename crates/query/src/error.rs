@@ -116,6 +116,14 @@ pub enum QueryError {
     /// Encoding Parquet output failed.
     #[error("encoding Parquet output: {0}")]
     Parquet(#[source] parquet::errors::ParquetError),
+    /// The Ballista cluster could not be started or reached, or cannot run what was asked.
+    #[error("Ballista ({cluster}): {message}")]
+    Ballista {
+        /// The scheduler's URL, or `standalone` for the in-process cluster.
+        cluster: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {

@@ -11,6 +11,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SQLOptions, SessionContext};
 use rareflow_warehouse::Warehouse;
+use rareflow_warehouse::remote::{RemoteWarehouse, WarehouseLocation};
 
 use crate::catalog::session_for_snapshot;
 use crate::error::QueryError;
@@ -58,11 +59,49 @@ pub struct QuerySession {
 }
 
 impl QuerySession {
-    /// Opens the warehouse at `root` (a warehouse folder or a snapshot folder).
+    /// Opens the warehouse at `root` (a warehouse folder or a snapshot folder, or
+    /// `s3://bucket/prefix` with the S3 client configured from the `AWS_*` variables; any
+    /// other URL scheme is refused).
     pub async fn open(root: &Path) -> Result<QuerySession, QueryError> {
+        if let WarehouseLocation::S3(_) = WarehouseLocation::parse(root)? {
+            let ctx = SessionContext::new_with_config(crate::catalog::session_config());
+            return QuerySession::with_context(ctx, root).await;
+        }
         let snapshot = Warehouse::new(root).current()?;
         let ctx = session_for_snapshot(&snapshot).await?;
         Ok(QuerySession { ctx, snapshot })
+    }
+
+    /// Opens the warehouse at `root` on a ready context (for instance one whose queries
+    /// run on a Ballista cluster, see [`crate::ballista`]): the snapshot's tables are
+    /// registered in `ctx`.
+    pub async fn with_context(
+        ctx: SessionContext,
+        root: &Path,
+    ) -> Result<QuerySession, QueryError> {
+        if let WarehouseLocation::S3(location) = WarehouseLocation::parse(root)? {
+            let remote = RemoteWarehouse::from_env(location)?;
+            return QuerySession::with_remote(ctx, &remote).await;
+        }
+        let snapshot = Warehouse::new(root).current()?;
+        crate::catalog::register_snapshot(&ctx, &snapshot).await?;
+        Ok(QuerySession {
+            ctx: Arc::new(ctx),
+            snapshot,
+        })
+    }
+
+    /// Opens a warehouse in object storage on a ready context: its `current` pointer is
+    /// read once, here (see [`crate::remote`]). [`QuerySession::snapshot`] is the snapshot's URL.
+    pub async fn with_remote(
+        ctx: SessionContext,
+        remote: &RemoteWarehouse,
+    ) -> Result<QuerySession, QueryError> {
+        let url = crate::remote::register_remote_snapshot(&ctx, remote).await?;
+        Ok(QuerySession {
+            ctx: Arc::new(ctx),
+            snapshot: PathBuf::from(url),
+        })
     }
 
     /// The snapshot this session reads.
@@ -184,7 +223,13 @@ impl QuerySession {
     /// Opens the warehouse showing `trade_flows` as it stood at `as_of`: for each figure,
     /// the latest release loaded by then. `trade_flows_latest` keeps the current figures.
     pub async fn open_as_of(root: &Path, as_of: AsOf) -> Result<QuerySession, QueryError> {
-        let session = QuerySession::open(root).await?;
+        QuerySession::open(root).await?.showing(as_of).await
+    }
+
+    /// This session showing `trade_flows` as it stood at `as_of` (see
+    /// [`QuerySession::open_as_of`]).
+    pub async fn showing(self, as_of: AsOf) -> Result<QuerySession, QueryError> {
+        let session = self;
         let cutoff = match as_of {
             AsOf::Latest => return Ok(session),
             AsOf::LoadedBy(micros) => format!(

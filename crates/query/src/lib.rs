@@ -6,6 +6,8 @@
 //! data checks. The `rareflow-query` binary is a thin layer over this crate, as
 //! datafusion-cli is over DataFusion.
 //!
+//! - [`ballista`]: the same saved SQL on an Apache DataFusion Ballista cluster (feature
+//!   `ballista`).
 //! - [`catalog`]: registering a snapshot's tables in DataFusion, and the list of tables.
 //! - [`saved`]: the catalog of saved queries and their headers.
 //! - [`params`]: parameter types and binding.
@@ -14,8 +16,10 @@
 //! - [`describe`]: what each table and column holds.
 //! - [`chart`]: line and bar charts of results (SVG, PNG) with export-control markers.
 //! - [`report`]: the monthly brief (HTML or Markdown) from saved queries.
+//! - [`remote`]: sessions over a warehouse in S3-compatible object storage.
 //! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
 
+pub mod ballista;
 pub mod catalog;
 pub mod chart;
 pub mod checks;
@@ -24,6 +28,7 @@ pub mod error;
 pub mod exec;
 pub mod params;
 pub mod print;
+pub mod remote;
 pub mod report;
 pub mod saved;
 mod suggest;

@@ -73,6 +73,67 @@ pub enum WarehouseError {
     /// An Arrow kernel failed.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// A `--warehouse` URL whose scheme this build cannot serve.
+    #[error(
+        "{url}: warehouse URLs with scheme {scheme}:// are not supported (use a folder path or s3://BUCKET/PREFIX)"
+    )]
+    UnsupportedScheme {
+        /// The URL as given.
+        url: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// A malformed `s3://` URL.
+    #[error("{url}: expected {expected}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// An object-store request failed.
+    #[error("{url}: {action}: {source}")]
+    ObjectStore {
+        /// What was being done.
+        action: &'static str,
+        /// The object or prefix (`s3://bucket/key`).
+        url: String,
+        /// The store's error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// The object-store run lock is held by another run.
+    #[error(
+        "{url}: another rareflow-etl run is writing this warehouse (lock held by {owner}, expires in {expires_in_s} s); wait for it to finish or pass --wait"
+    )]
+    LockHeld {
+        /// The lock object.
+        url: String,
+        /// Who holds it (host, pid).
+        owner: String,
+        /// Seconds until a killed holder's lock may be taken over.
+        expires_in_s: i64,
+    },
+    /// This run's object-store lock expired and another run took it over.
+    #[error("{url}: this run's lock expired and was taken over by another run; nothing published")]
+    LockLost {
+        /// The lock object.
+        url: String,
+    },
+    /// The `current` pointer changed since this run read it.
+    #[error("{url}: another run published first; this run's snapshot was not published")]
+    PublishedFirst {
+        /// The pointer object.
+        url: String,
+    },
+    /// The `current` pointer object does not name a snapshot.
+    #[error("{url}: expected a snapshot id like 000002, found {found:?}")]
+    BadPointer {
+        /// The pointer object.
+        url: String,
+        /// Its body.
+        found: String,
+    },
 }
 
 impl WarehouseError {

@@ -25,6 +25,7 @@
 //! - [`parallel`]: encoding `trade_flows` row groups on worker threads, appending them per partition.
 //! - [`merge`]: reusing untouched partitions, settling revisions ([`merge::supersede`]).
 //! - [`manifest`]: reading `ingest_log` back for incremental runs; [`ingest_log`]: writing it.
+//! - [`remote`]: the same layout on S3-compatible object storage (pointer, lock, transfers).
 
 mod column;
 pub mod error;
@@ -32,6 +33,7 @@ pub mod ingest_log;
 pub mod manifest;
 pub mod merge;
 pub mod parallel;
+pub mod remote;
 pub mod store;
 pub mod writer;
 

@@ -41,7 +41,7 @@ pub const TARGET_ROWS: usize = 128 * 1024;
 
 /// Memory the open row groups may hold together (encoded pages, dictionaries and the
 /// values of unfinished pages) before the largest is closed early.
-pub const MEMORY_BUDGET: usize = 256 << 20;
+pub const MEMORY_BUDGET: usize = 192 << 20;
 
 /// One partition's rows of one batch, without the partition columns: what a worker hands
 /// to the writer.
@@ -390,17 +390,6 @@ impl PartitionAppender {
             return Ok(());
         }
         let writers = std::mem::take(&mut p.group);
-        if std::env::var("DBGMEM").is_ok() {
-            let m: Vec<usize> = writers.iter().map(|w| w.memory_size() / 1024).collect();
-            let e: Vec<usize> = writers
-                .iter()
-                .map(|w| w.get_estimated_total_bytes() / 1024)
-                .collect();
-            eprintln!(
-                "DBG close {key:?} rows {} mem KiB {m:?} est KiB {e:?}",
-                p.group_rows
-            );
-        }
         let chunks = writers
             .into_iter()
             .map(ArrowColumnWriter::close)

@@ -59,7 +59,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Warehouse folder.
+    /// Warehouse folder, or s3://BUCKET/PREFIX (S3 client from the AWS_* variables).
     #[arg(long, env = "RAREFLOW_WAREHOUSE", default_value = "warehouse")]
     pub(crate) warehouse: PathBuf,
     /// Folder of data checks.
@@ -72,7 +72,7 @@ pub(crate) struct RunArgs {
     /// Folder of raw releases (gacc/export/, comtrade/ ...; see `rareflow-etl sources`).
     #[arg(long, default_value = "data/raw")]
     pub(crate) raw: PathBuf,
-    /// Warehouse folder.
+    /// Warehouse folder, or s3://BUCKET/PREFIX (S3 client from the AWS_* variables).
     #[arg(long, env = "RAREFLOW_WAREHOUSE", default_value = "warehouse")]
     pub(crate) warehouse: PathBuf,
     /// Reference folder read at run time (fx_rates.csv); the compiled-in tables fill the rest.

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use rareflow_etl::{EtlError, Hooks, RunOptions, exit, run};
+use rareflow_etl::{EtlError, Hooks, RemoteTarget, RunOptions, exit, run, run_remote};
 use rareflow_query::QuerySession;
 use rareflow_query::checks::{CheckOutcome, print_outcomes, run_checks};
+use rareflow_warehouse::remote::{RemoteWarehouse, S3Location, WarehouseLocation};
 
 use crate::cli::{CheckArgs, Cli, Command, LogFormat, RunArgs};
 use crate::report::{Reporter, print_summary};
@@ -85,7 +86,15 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
         }));
     }
     let reporter = Reporter::new(args.quiet, log);
-    match run(&options, &reporter) {
+    let outcome = match WarehouseLocation::parse(&args.warehouse) {
+        Ok(WarehouseLocation::Local(_)) => run(&options, &reporter),
+        Ok(WarehouseLocation::S3(location)) => run_on_s3(&options, location, &reporter),
+        Err(e) => {
+            eprintln!("rareflow-etl: error: {e}");
+            return exit::USAGE;
+        }
+    };
+    match outcome {
         Ok(summary) => {
             print_summary(&summary);
             if summary.skipped().next().is_some() {
@@ -99,6 +108,30 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
             e.exit_code()
         }
     }
+}
+
+/// A run on `s3://bucket/prefix`: the S3 client from the `AWS_*` variables, the lock's
+/// lifetime from `RAREFLOW_S3_LOCK_SECONDS` (default 300).
+fn run_on_s3(
+    options: &RunOptions,
+    location: S3Location,
+    reporter: &Reporter,
+) -> Result<rareflow_etl::RunSummary, EtlError> {
+    let mut target = RemoteTarget::new(RemoteWarehouse::from_env(location)?);
+    if let Some(seconds) = std::env::var("RAREFLOW_S3_LOCK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        target.lock_ttl = std::time::Duration::from_secs(seconds.max(1));
+    }
+    let done = run_remote(options, &target, reporter)?;
+    if let Some(up) = done.upload {
+        println!(
+            "uploaded {} files ({} bytes); copied {} unchanged files ({} bytes) server-side",
+            up.put, up.bytes_put, up.copied, up.bytes_copied
+        );
+    }
+    Ok(done.run)
 }
 
 fn report_error(e: &EtlError) {

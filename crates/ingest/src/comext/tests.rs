@@ -73,7 +73,7 @@ fn full_v2_fields_by_name_period_kinds_and_rejects() {
         bad[3].error,
         RowError::TooFewFields {
             expected: 18,
-            found: 6
+            found: 5
         }
     );
 }

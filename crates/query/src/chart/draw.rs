@@ -184,9 +184,10 @@ fn draw_lines<DB: DrawingBackend>(
     // at most ~10 month labels: every month, every 2nd, 3rd...
     let step = months.len().div_ceil(10).max(1);
     let keys: Vec<i32> = months.iter().copied().step_by(step).collect();
-    let mut ctx = ChartBuilder::on(&plot_area)
-        .caption(&chart.title, (FAMILY, 26))
+    let body = draw_title(&plot_area, &chart.title)?;
+    let mut ctx = ChartBuilder::on(&body)
         .margin(12)
+        .margin_top(26)
         .x_label_area_size(32)
         .y_label_area_size(70)
         .build_cartesian_2d((lo..end).with_key_points(keys), y_bottom..y_top)
@@ -205,7 +206,7 @@ fn draw_lines<DB: DrawingBackend>(
     plot_area
         .draw(&Text::new(
             chart.value_label.clone(),
-            (px.start, py.start - 16),
+            (px.start, py.start - 20),
             (FAMILY, 16).into_font().color(&BLACK),
         ))
         .map_err(err)?;
@@ -265,6 +266,42 @@ fn draw_lines<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws the title centred in a band at the top; returns the area below it.
+fn draw_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    let (text, size) = fit_title(area, title);
+    let (band, body) = area.split_vertically(40);
+    let (w, _) = band.dim_in_pixel();
+    let style = (FAMILY, size)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    band.draw(&Text::new(text, (w as i32 / 2, 22), style))
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    Ok(body)
+}
+
+/// The title and a font size at which it fits the width: 26 down to 16, then cut with "...".
+fn fit_title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str) -> (String, u32) {
+    let room = area.dim_in_pixel().0.saturating_sub(24);
+    let width = |text: &str, size: u32| {
+        area.estimate_text_size(text, &TextStyle::from((FAMILY, size).into_font()))
+            .map_or(u32::MAX, |(w, _)| w)
+    };
+    for size in (16..=26).rev().step_by(2) {
+        if width(title, size) <= room {
+            return (title.to_owned(), size);
+        }
+    }
+    let mut cut: String = title.to_owned();
+    while !cut.is_empty() && width(&format!("{cut}..."), 16) > room {
+        cut.pop();
+    }
+    (format!("{}...", cut.trim_end()), 16)
+}
+
 /// The label row of each event: the first row where it does not overlap the label before.
 fn event_rows(chart: &Chart, lo: i32, end: i32, width: u32) -> Vec<usize> {
     // approximate pixel positions: ~7 px per character at 12 px
@@ -320,9 +357,10 @@ fn draw_bars<DB: DrawingBackend>(
     let span = (y_max - y_min).max(1e-9);
     let y_top = y_max + span * 0.1;
     let y_bottom = if y_min < 0.0 { y_min - span * 0.1 } else { 0.0 };
-    let mut ctx = ChartBuilder::on(root)
-        .caption(&chart.title, (FAMILY, 26))
+    let body = draw_title(root, &chart.title)?;
+    let mut ctx = ChartBuilder::on(&body)
         .margin(12)
+        .margin_top(26)
         .x_label_area_size(32)
         .y_label_area_size(70)
         .build_cartesian_2d((0..n.saturating_sub(1)).into_segmented(), y_bottom..y_top)
@@ -345,7 +383,7 @@ fn draw_bars<DB: DrawingBackend>(
     let (px, py) = ctx.plotting_area().get_pixel_range();
     root.draw(&Text::new(
         chart.value_label.clone(),
-        (px.start, py.start - 16),
+        (px.start, py.start - 20),
         (FAMILY, 16).into_font().color(&BLACK),
     ))
     .map_err(err)?;
