@@ -5,8 +5,6 @@
 //! split over several files, re-downloads, unknown and missing columns. Every figure below
 //! is computed by hand from the fixture text (the sums are written out in comments).
 
-use std::path::Path;
-
 use crate::support::{query, repo, run_etl, scalar, write_raw};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -303,7 +301,7 @@ fn fails_with(target: &str, fixture_name: &str, expected: &[&str]) {
     for e in expected.iter().chain(&[target]) {
         assert!(err.contains(e), "{err} (expected {e})");
     }
-    assert!(!Path::new(&wh.path().join("current")).exists());
+    assert!(!wh.path().join("current").exists());
 }
 
 #[test]

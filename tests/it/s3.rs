@@ -371,7 +371,7 @@ fn s3_runs_killed_at_any_moment_leave_the_pointer_at_old_or_new() {
     let url = "s3://rareflow-kill";
     let small = raw_without_2026();
     let full = repo().join("data/raw");
-    let fast_lock = [("RAREFLOW_S3_LOCK_SECONDS", "1")];
+    let fast_lock = [("RAREFLOW_S3_LOCK_SECONDS", "2")];
 
     // "After", from an undisturbed pair of runs in another prefix.
     let after_remote = moto.remote("rareflow-kill", "reference");
@@ -398,7 +398,7 @@ fn s3_runs_killed_at_any_moment_leave_the_pointer_at_old_or_new() {
         "remote-pointer-swapped",
     ] {
         let old = pointer(&remote);
-        // --wait: the previous killed run's lock is taken over once it expires (1 s).
+        // --wait: the previous killed run's lock is taken over once it expires (2 s).
         let out = moto.etl(
             &full,
             url,

@@ -75,7 +75,8 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
         ),
         figure(
             "Value",
-            get("usd_million").map_or("n/a".into(), |v| format!("US$ {} m", fmt_number(v, 1))),
+            get("usd_million")
+                .map_or_else(|| "n/a".into(), |v| format!("US$ {} m", fmt_number(v, 1))),
             "free on board, as China Customs reports it".into(),
             &a.source,
         ),
@@ -135,7 +136,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         ),
         figure(
             "US share of magnet exports",
-            get("share_pct").map_or("n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
+            get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
             match us {
                 Some(r) => format!("rank {} of {} destinations", r + 1, t.rows.len()),
                 None => "no exports to the US this month".into(),
@@ -144,7 +145,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         ),
         figure(
             "US, lowest since",
-            since.map_or(lowest.clone(), |d| format_date(d)[..7].to_owned()),
+            since.map_or_else(|| lowest.clone(), |d| format_date(d)[..7].to_owned()),
             match low.table.get(0, "tonnes_then").number() {
                 Some(v) => format!("the last month as low: {}", fmt_quantity(Some(v), "t")),
                 None => lowest.clone(),
@@ -174,7 +175,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
                     fmt_pct(t.get(r, "mom_pct").number()),
                     t.get(r, "share_pct")
                         .number()
-                        .map_or("n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
+                        .map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
                 ]
             })
             .collect(),
@@ -196,7 +197,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             "The largest destination was {leader}. The United States took {} ({} on the month before, {} of the total), {lowest}.",
             fmt_quantity(get("tonnes"), "t"),
             fmt_pct(get("mom_pct")),
-            get("share_pct").map_or("n/a".into(), |v| format!("{}%", fmt_number(v, 1)))
+            get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1)))
         ),
         chart_svg: chart_svg(
             &a,
@@ -302,7 +303,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
         figure(
             "Headline, year on year",
             fmt_pct(get("yoy_pct")),
-            get("usd_million").map_or(String::new(), |v| format!("US$ {} m", fmt_number(v, 1))),
+            get("usd_million").map_or_else(String::new, |v| format!("US$ {} m", fmt_number(v, 1))),
             &a.source,
         ),
     ];

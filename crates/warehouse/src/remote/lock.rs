@@ -4,7 +4,7 @@
 //! that died and is taken over with a conditional update on its e-tag, so two runs that find
 //! the same stale lock cannot both take it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use object_store::path::Path as ObjectPath;
@@ -24,21 +24,24 @@ pub struct RemoteLock {
     url: String,
     owner: String,
     ttl: Duration,
-    version: Mutex<UpdateVersion>,
+    /// The lock object's version as this run last wrote it; held across a renewal so that
+    /// two renewals (the heartbeat and the one before publishing) never race each other.
+    version: tokio::sync::Mutex<UpdateVersion>,
 }
 
-fn now_s() -> i64 {
+fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn body(owner: &str, ttl: Duration) -> PutPayload {
-    let expires = now_s() + ttl.as_secs().max(1) as i64;
-    PutPayload::from(format!("owner={owner}\nexpires={expires}\n").into_bytes())
+    let expires = now_ms() + ttl.as_millis().max(1) as i64;
+    PutPayload::from(format!("owner={owner}\nexpires_ms={expires}\n").into_bytes())
 }
 
-/// `(owner, expires)` from a lock body; an unreadable body counts as expired.
+/// `(owner, expires)` (Unix milliseconds) from a lock body; an unreadable body counts as
+/// expired.
 fn parse(body: &str) -> (String, i64) {
     let field = |name: &str| {
         body.lines()
@@ -46,7 +49,9 @@ fn parse(body: &str) -> (String, i64) {
             .map(str::trim)
     };
     let owner = field("owner").unwrap_or("an unknown run").to_owned();
-    let expires = field("expires").and_then(|e| e.parse().ok()).unwrap_or(0);
+    let expires = field("expires_ms")
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
     (owner, expires)
 }
 
@@ -83,7 +88,7 @@ impl RemoteWarehouse {
                             let text =
                                 got.bytes().await.map_err(self.err("read the lock", LOCK))?;
                             let (holder, expires) = parse(&String::from_utf8_lossy(&text));
-                            if expires < now_s() {
+                            if expires < now_ms() {
                                 let taken = self
                                     .store
                                     .put_opts(
@@ -117,7 +122,7 @@ impl RemoteWarehouse {
                 return Err(WarehouseError::LockHeld {
                     url: self.url(LOCK),
                     owner: held.0,
-                    expires_in_s: held.1 - now_s(),
+                    expires_in_s: (held.1 - now_ms()).div_euclid(1000) + 1,
                 });
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -137,7 +142,7 @@ impl RemoteWarehouse {
             url: self.url(LOCK),
             owner: owner.to_owned(),
             ttl,
-            version: Mutex::new(version),
+            version: tokio::sync::Mutex::new(version),
         }
     }
 }
@@ -148,29 +153,21 @@ impl RemoteLock {
         self.ttl
     }
 
-    fn current_version(&self) -> UpdateVersion {
-        self.version
-            .lock()
-            .map(|v| v.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
-    }
-
     /// Pushes the expiry `ttl` ahead, if this run still holds the lock; if its lock expired
     /// and another run took it over, [`WarehouseError::LockLost`].
     pub async fn renew(&self) -> Result<(), WarehouseError> {
+        let mut version = self.version.lock().await;
         let put = self
             .store
             .put_opts(
                 &self.path,
                 body(&self.owner, self.ttl),
-                PutOptions::from(PutMode::Update(self.current_version())),
+                PutOptions::from(PutMode::Update(version.clone())),
             )
             .await;
         match put {
             Ok(r) => {
-                if let Ok(mut v) = self.version.lock() {
-                    *v = version_of(r.e_tag, r.version);
-                }
+                *version = version_of(r.e_tag, r.version);
                 Ok(())
             }
             Err(
@@ -201,7 +198,8 @@ impl RemoteLock {
             Err(object_store::Error::NotFound { .. }) => return Ok(()),
             Err(e) => return Err(err("read the lock")(e)),
         };
-        if meta.e_tag.is_some() && meta.e_tag != self.current_version().e_tag {
+        let version = self.version.lock().await;
+        if meta.e_tag.is_some() && meta.e_tag != version.e_tag {
             tracing::warn!(lock = %self.url, "the lock was taken over by another run; not releasing it");
             return Ok(());
         }
@@ -219,8 +217,8 @@ mod tests {
     #[test]
     fn lock_bodies_give_owner_and_expiry() {
         assert_eq!(
-            parse("owner=etl-1 pid 42\nexpires=1767225600\n"),
-            ("etl-1 pid 42".to_owned(), 1_767_225_600)
+            parse("owner=etl-1 pid 42\nexpires_ms=1767225600000\n"),
+            ("etl-1 pid 42".to_owned(), 1_767_225_600_000)
         );
         // Unreadable: expired at once, so a broken lock never wedges the warehouse.
         assert_eq!(parse("garbage"), ("an unknown run".to_owned(), 0));
