@@ -53,7 +53,7 @@ fn trade_flows_fields() -> Vec<Field> {
         text(
             "partner_kind",
             false,
-            "country, group or world: sum over 'country' and nothing is counted twice",
+            "country, group, world, or breakdown (a Comtrade or Census row split below its total): sum over 'country' and nothing is counted twice",
         ),
         field(
             "period",
@@ -115,7 +115,7 @@ fn trade_flows_fields() -> Vec<Field> {
         text(
             "region_code",
             true,
-            "China Customs registration place code (注册地编码) where the download has it",
+            "registration place: China Customs 注册地编码, or the US state of a Census state x HS row",
         ),
         text(
             "region",
