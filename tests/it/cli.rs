@@ -1,26 +1,8 @@
 //! The two binaries as an analyst runs them.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::support::{bundled_warehouse, repo};
-
-fn query_cmd(warehouse: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
-        .current_dir(repo())
-        .env("RAREFLOW_WAREHOUSE", warehouse)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::{bundled_warehouse, query_cmd, repo, stderr, stdout};
 
 #[test]
 fn etl_run_prints_counts_and_query_gives_the_headline_figure() {

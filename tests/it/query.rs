@@ -2,29 +2,11 @@
 //! `describe`, `list` by topic, help and shell completions, and the README's table of tables.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use rareflow_normalize::schema::TRADE_FLOWS;
 use rareflow_query::TABLES;
 
-use crate::support::{bundled_warehouse, repo};
-
-fn query_cmd(warehouse: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
-        .current_dir(repo())
-        .env("RAREFLOW_WAREHOUSE", warehouse)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::{bundled_warehouse, query_cmd, repo, stderr, stdout};
 
 #[test]
 fn exit_codes_tell_usage_from_failure() {

@@ -113,3 +113,23 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Runs `rareflow-query` from the repository root on `warehouse`.
+pub fn query_cmd(warehouse: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
+        .current_dir(repo())
+        .env("RAREFLOW_WAREHOUSE", warehouse)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Standard output of a finished command, as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error of a finished command, as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,7 +1,6 @@
 //! US Census international trade API responses to `trade_flows` rows.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use rareflow_ingest::census::{CensusRecord, read_census};
 use rareflow_ingest::{Flow, IngestError, Rejected, RowError};
@@ -11,8 +10,7 @@ use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
 use crate::source::{
-    FileFacts, Output, RECORDS_PER_WORK, RecordBatcher, Source, SourceFile, WorkSink,
-    in_folder_with_extension,
+    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
 };
 use crate::units::kg_factor;
 
@@ -41,20 +39,9 @@ impl Source for Census {
         file: &SourceFile<'_>,
         sink: &mut dyn WorkSink,
     ) -> Result<FileFacts, IngestError> {
-        let (reference, source_file, release) = (
-            Arc::clone(file.reference),
-            Arc::<str>::from(file.relative),
-            file.release,
-        );
-        let mut batcher =
-            RecordBatcher::new(sink, move |records: Vec<Result<CensusRecord, Rejected>>| {
-                let normalizer = CensusNormalizer::new(&reference, &source_file);
-                let mut out = Output::new(release, RECORDS_PER_WORK);
-                for r in records {
-                    normalizer.push(&mut out, r);
-                }
-                out.finish()
-            });
+        let mut batcher = RecordBatcher::for_file(sink, file, |reference, source_file, out, r| {
+            CensusNormalizer::new(reference, source_file).push(out, r)
+        });
         let flow = read_census(file.path, &mut |r| batcher.push(r))?;
         batcher.finish();
         Ok(FileFacts {

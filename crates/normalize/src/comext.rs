@@ -15,7 +15,6 @@
 //!   (`85XXXXXX`) keep `hs6` NULL.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use rareflow_ingest::comext::{ComextRecord, read_comext};
 use rareflow_ingest::{IngestError, Rejected, RowError};
@@ -24,8 +23,7 @@ use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
 use crate::source::{
-    FileFacts, Output, RECORDS_PER_WORK, RecordBatcher, Source, SourceFile, WorkSink,
-    in_folder_with_extension,
+    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
 };
 
 /// Source name of Eurostat Comext rows.
@@ -56,20 +54,9 @@ impl Source for Comext {
         file: &SourceFile<'_>,
         sink: &mut dyn WorkSink,
     ) -> Result<FileFacts, IngestError> {
-        let (reference, source_file, release) = (
-            Arc::clone(file.reference),
-            Arc::<str>::from(file.relative),
-            file.release,
-        );
-        let mut batcher =
-            RecordBatcher::new(sink, move |records: Vec<Result<ComextRecord, Rejected>>| {
-                let normalizer = ComextNormalizer::new(&reference, &source_file);
-                let mut out = Output::new(release, RECORDS_PER_WORK);
-                for r in records {
-                    normalizer.push(&mut out, r);
-                }
-                out.finish()
-            });
+        let mut batcher = RecordBatcher::for_file(sink, file, |reference, source_file, out, r| {
+            ComextNormalizer::new(reference, source_file).push(out, r)
+        });
         let read = read_comext(file.path, &mut |r| batcher.push(r))?;
         batcher.finish();
         let layout = if read.entries.is_empty() {

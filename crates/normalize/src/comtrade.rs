@@ -1,7 +1,6 @@
 //! UN Comtrade releases (v1 API JSON, v1 CSV, legacy v0 CSV) to `trade_flows` rows.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use rareflow_ingest::comtrade::{ComtradeRecord, Frequency, read_comtrade};
 use rareflow_ingest::{IngestError, Rejected, RowError};
@@ -10,8 +9,7 @@ use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
 use crate::source::{
-    FileFacts, Output, RECORDS_PER_WORK, RecordBatcher, Source, SourceFile, WorkSink,
-    in_folder_with_extension,
+    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
 };
 use crate::units::kg_factor;
 
@@ -37,22 +35,9 @@ impl Source for Comtrade {
         file: &SourceFile<'_>,
         sink: &mut dyn WorkSink,
     ) -> Result<FileFacts, IngestError> {
-        let (reference, source_file, release) = (
-            Arc::clone(file.reference),
-            Arc::<str>::from(file.relative),
-            file.release,
-        );
-        let mut batcher = RecordBatcher::new(
-            sink,
-            move |records: Vec<Result<ComtradeRecord, Rejected>>| {
-                let normalizer = ComtradeNormalizer::new(&reference, &source_file);
-                let mut out = Output::new(release, RECORDS_PER_WORK);
-                for r in records {
-                    normalizer.push(&mut out, r);
-                }
-                out.finish()
-            },
-        );
+        let mut batcher = RecordBatcher::for_file(sink, file, |reference, source_file, out, r| {
+            ComtradeNormalizer::new(reference, source_file).push(out, r)
+        });
         let read = read_comtrade(file.path, &mut |r| batcher.push(r))?;
         batcher.finish();
         Ok(FileFacts {

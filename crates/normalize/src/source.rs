@@ -255,6 +255,28 @@ impl<'s, R: Send + 'static> RecordBatcher<'s, R> {
         }
     }
 
+    /// A batcher for one file whose pieces are normalized record by record with `push`
+    /// (given the reference tables and the file's `source_file`): the shape every push-style
+    /// source shares.
+    pub fn for_file(
+        sink: &'s mut dyn WorkSink,
+        file: &SourceFile<'_>,
+        push: fn(&Reference, &str, &mut Output, R),
+    ) -> Self {
+        let (reference, source_file, release) = (
+            Arc::clone(file.reference),
+            Arc::<str>::from(file.relative),
+            file.release,
+        );
+        RecordBatcher::new(sink, move |records: Vec<R>| {
+            let mut out = Output::new(release, RECORDS_PER_WORK);
+            for r in records {
+                push(&reference, &source_file, &mut out, r);
+            }
+            out.finish()
+        })
+    }
+
     /// Adds a record; sends a piece of work when enough are pending.
     pub fn push(&mut self, record: R) {
         self.pending.push(record);

@@ -312,7 +312,7 @@ pub(crate) mod tests {
                 "INSERT INTO trade_flows SELECT * FROM trade_flows",
                 "Insert Into",
             ),
-            ("COPY trade_flows TO '/tmp/rareflow-never.parquet'", "COPY"),
+            ("COPY trade_flows TO 'rareflow-never.parquet'", "COPY"),
             ("SET datafusion.execution.batch_size = 10", "SetVariable"),
             (
                 "EXPLAIN ANALYZE INSERT INTO trade_flows SELECT * FROM trade_flows",

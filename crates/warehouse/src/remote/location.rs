@@ -144,7 +144,7 @@ mod tests {
             ("gs://bucket/wh", "gs"),
             ("http://host/wh", "http"),
             ("az://container/wh", "az"),
-            ("file:///tmp/wh", "file"),
+            ("file:///srv/wh", "file"),
         ] {
             let err = parse(s).unwrap_err();
             assert!(
