@@ -4,13 +4,20 @@
 -- param: from month = 2024-01 : first period (YYYY-MM)
 -- param: to month = 2026-12 : last period (YYYY-MM)
 -- chart: line x=period y=quantity title="China's headline rare-earth exports (t)"
-WITH latest AS (
-    -- one figure per period: the most recent release that states it
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY series, period, months ORDER BY release DESC) AS pick
-    FROM headline_series
-    WHERE series = $series AND flow = 'export'
+WITH h AS (
+    SELECT * FROM headline_series WHERE series = $series AND flow = 'export'
 ),
-s AS (SELECT * FROM latest WHERE pick = 1)
+-- one figure per period: the most recent release that states it (its first line if it
+-- states it twice); no window function, which Ballista 55 cannot run here (docs/cluster.md)
+s AS (
+    SELECT * FROM h
+    WHERE NOT EXISTS (
+        SELECT 1 FROM h newer
+        WHERE newer.series = h.series AND newer.period = h.period AND newer.months = h.months
+          AND (newer.release > h.release
+               OR (newer.release = h.release AND newer.source_line < h.source_line))
+    )
+)
 SELECT
     cur.period,
     cur.months,

@@ -46,14 +46,6 @@ fn same_cell(a: &str, b: &str) -> bool {
     }
 }
 
-/// Saved queries Ballista 55 cannot run, with the error it gives: `ROW_NUMBER() OVER
-/// (PARTITION BY ...)` in a CTE joined to itself loses its sort across Ballista's shuffle.
-/// (Simpler windows, e.g. `SUM(..) OVER ()` in magnets_by_destination, run.)
-const KNOWN_FAILURES: [(&str, &str); 1] = [(
-    "headline_monthly",
-    "Expects PARTITION BY expression to be ordered",
-)];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_saved_query_gives_the_local_rows_on_two_executors() {
     let local = QuerySession::open(bundled_warehouse()).await.unwrap();
@@ -66,15 +58,6 @@ async fn every_saved_query_gives_the_local_rows_on_two_executors() {
         let params = bind(&q.params, &[]).unwrap();
         let want = local.collect(&origin, &q.sql, params.clone()).await;
         let got = cluster.collect(&origin, &q.sql, params).await;
-        if let Some((_, message)) = KNOWN_FAILURES.iter().find(|(n, _)| *n == q.name) {
-            let Err(err) = got else {
-                panic!("{}: a known Ballista failure now runs: compare it", q.name);
-            };
-            assert!(want.is_ok(), "{}: the local engine fails too", q.name);
-            assert!(err.to_string().contains(message), "{}: {err}", q.name);
-            assert!(err.to_string().starts_with(&origin), "{err}");
-            continue;
-        }
         let (mut want, mut got) = match (want, got) {
             (Ok(w), Ok(g)) => (rows(&w), rows(&g)),
             (w, g) => panic!("{}: local {:?}, Ballista {:?}", q.name, w.err(), g.err()),

@@ -60,7 +60,7 @@ impl std::fmt::Debug for RunOptions {
 }
 
 impl RunOptions {
-    /// Defaults: one worker per core, 4 MiB pieces, incremental, all or nothing.
+    /// Defaults: one worker per core, 2 MiB pieces, incremental, all or nothing.
     pub fn new(raw: impl Into<PathBuf>, warehouse: impl Into<PathBuf>) -> RunOptions {
         RunOptions {
             raw: raw.into(),

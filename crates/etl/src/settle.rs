@@ -12,8 +12,9 @@ use arrow::compute::filter_record_batch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rareflow_normalize::schema::TRADE_FLOWS_KEY;
+use rayon::prelude::*;
 use rareflow_warehouse::merge::{
-    keep_files, link_dir, list_partitions, partition_dir, read_dir_batches, releases, supersede,
+    keep_files, keys_repeat_across_releases, link_dir, list_partitions, partition_dir, read_dir_batches, releases, supersede,
 };
 use rareflow_warehouse::{TableWriter, WarehouseError};
 
@@ -52,15 +53,34 @@ impl Settle<'_> {
             partitions.extend(list_partitions(&prev.join(CURRENT))?);
             partitions.extend(list_partitions(&prev.join(SUPERSEDED))?);
         }
+        let repeats = self.repeated_keys()?;
         for p in partitions {
             self.hooks.point("settle-partition");
-            self.partition(p)?;
+            self.partition(p, &repeats)?;
         }
         let _ = std::fs::remove_dir_all(self.incoming);
         Ok(())
     }
 
-    fn partition(&self, p: (i32, i32)) -> Result<(), EtlError> {
+    /// The partitions of this run's rows where two releases report the same figure: only
+    /// they need rewriting. Checked on every core (it reads the key columns back).
+    fn repeated_keys(&self) -> Result<BTreeSet<(i32, i32)>, EtlError> {
+        let checked = list_partitions(self.incoming)?
+            .into_par_iter()
+            .map(|p| {
+                let dir = partition_dir(self.incoming, p);
+                let repeats = releases_in(&dir)?.len() > 1
+                    && keys_repeat_across_releases(&dir, &TRADE_FLOWS_KEY)?;
+                Ok((p, repeats))
+            })
+            .collect::<Result<Vec<_>, EtlError>>()?;
+        Ok(checked
+            .into_iter()
+            .filter_map(|(p, repeats)| repeats.then_some(p))
+            .collect())
+    }
+
+    fn partition(&self, p: (i32, i32), repeats: &BTreeSet<(i32, i32)>) -> Result<(), EtlError> {
         let to_current = partition_dir(&self.staged.join(CURRENT), p);
         let to_superseded = partition_dir(&self.staged.join(SUPERSEDED), p);
         if let (Some(prev), false) = (self.previous, self.dirty.contains(&p)) {
@@ -80,8 +100,8 @@ impl Settle<'_> {
             // Every file that reported this month is gone: so is the partition.
             return Ok(());
         }
-        if batches.is_empty() && self.dropped.is_empty() && releases_in(&new_dir)?.len() <= 1 {
-            // The common case: only new rows of one release, nothing to settle: move them.
+        if batches.is_empty() && self.dropped.is_empty() && !repeats.contains(&p) {
+            // The common case: only new rows, no figure reported twice: move them.
             return move_files(&new_dir, &to_current);
         }
         batches.extend(drop_files(read_dir_batches(&new_dir)?, self.dropped)?);

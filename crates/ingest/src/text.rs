@@ -31,7 +31,7 @@ pub use chunk::{BadLine, BadLineKind, Chunk, ChunkReader, Header};
 pub use stream::{TextReader, TextReport, open_decoded, open_text};
 
 /// Target size of one chunk of input bytes.
-pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+pub const DEFAULT_CHUNK_BYTES: usize = 2 << 20;
 /// Longest line kept. A longer line is rejected without being buffered whole, so a file
 /// without line breaks cannot exhaust memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;

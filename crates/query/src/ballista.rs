@@ -146,10 +146,10 @@ mod cluster {
     /// rareflow's session settings (Parquet pruning and filter pushdown), prepared for
     /// Ballista: the client, the scheduler and the executors all plan with them.
     fn ballista_state() -> SessionState {
-        // Known limit (tests/it/ballista.rs): headline_monthly, a ROW_NUMBER() window joined
-        // to itself, fails on Ballista 55 with "Expects PARTITION BY expression to be
-        // ordered". Turning off `repartition_windows` makes it return no rows instead: a
-        // wrong answer, worse than the error, so the settings stay the local engine's.
+        // The local engine's settings. A window whose PARTITION BY column is pinned by an
+        // equality filter fails on Ballista 55 ("Expects PARTITION BY expression to be
+        // ordered"): saved queries pick the latest release with NOT EXISTS instead
+        // (headline_monthly, docs/cluster.md).
         let config = session_config().upgrade_for_ballista();
         SessionStateBuilder::new()
             .with_config(config)

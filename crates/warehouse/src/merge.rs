@@ -10,6 +10,7 @@ use arrow::array::{ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::{DataType, Int64Type};
 use arrow::row::{RowConverter, SortField};
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::column::{primitive, strings};
@@ -147,18 +148,63 @@ fn key_columns(b: &RecordBatch, key: &[(&str, DataType)]) -> Result<Vec<ArrayRef
         .collect()
 }
 
-/// Splits rows into the current figures (for each key, the rows of the latest release that
-/// reports it) and the superseded ones.
-///
-/// Keys are compared exactly, in Arrow's row format, with NULL equal to NULL (a figure with
-/// no transport mode revises the same figure with no transport mode). A key column missing
-/// from some batches (files written before the key gained it) counts as NULL there; one
-/// missing everywhere is ignored. Rows keep their order; batches without rows are dropped.
-pub fn supersede(
+/// Whether any key is reported by two releases among the Parquet files in `dir`: only then
+/// does a partition need [`supersede`]. Reads the key columns and `release_seq` only, and
+/// stops at the first repeat. Files written by one run hold disjoint releases per file, so
+/// a partition filled by several files of one run (a release grouped by commodity or
+/// partner interleaves its months) is usually settled by moving its files.
+pub fn keys_repeat_across_releases(dir: &Path, key: &[&str]) -> Result<bool, WarehouseError> {
+    let mut batches = Vec::new();
+    for path in parquet_files(dir)? {
+        let file = fs::File::open(&path).map_err(WarehouseError::io("open", &path))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(WarehouseError::parquet(&path))?;
+        let schema = builder.schema().clone();
+        let wanted: Vec<usize> = key
+            .iter()
+            .chain(std::iter::once(&"release_seq"))
+            .filter_map(|k| schema.index_of(k).ok())
+            .collect();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(WarehouseError::parquet(&path))?;
+        for batch in reader {
+            batches.push(batch.map_err(|e| WarehouseError::Parquet {
+                path: path.clone(),
+                source: parquet::errors::ParquetError::External(Box::new(e)),
+            })?);
+        }
+    }
+    let (converter, typed) = key_converter(&batches, key)?;
+    let rows = batches
+        .iter()
+        .map(|b| Ok(converter.convert_columns(&key_columns(b, &typed)?)?))
+        .collect::<Result<Vec<_>, WarehouseError>>()?;
+    // Keys borrow the converted rows: no allocation per row.
+    let mut first_release: HashMap<arrow::row::Row<'_>, i64, FastHash> = HashMap::default();
+    for (b, rows) in batches.iter().zip(&rows) {
+        let seq = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;
+        for (row, s) in rows.iter().zip(seq.values().iter()) {
+            if *first_release.entry(row).or_insert(*s) != *s {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Hashing for key maps: the keys are our own row bytes, so no DoS-resistant hash is needed.
+type FastHash = foldhash::fast::RandomState;
+
+/// A row converter for the `key` columns the batches have, and their types (the first
+/// batch that has a column decides its type).
+fn key_converter<'k>(
     batches: &[RecordBatch],
-    key: &[&str],
-) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>), WarehouseError> {
-    // Each key column's type: the first batch that has it decides.
+    key: &[&'k str],
+) -> Result<(RowConverter, Vec<(&'k str, DataType)>), WarehouseError> {
     let typed: Vec<(&str, DataType)> = key
         .iter()
         .filter_map(|&k| {
@@ -175,8 +221,23 @@ pub fn supersede(
             .map(|(_, ty)| SortField::new(ty.clone()))
             .collect(),
     )?;
+    Ok((converter, typed))
+}
+
+/// Splits rows into the current figures (for each key, the rows of the latest release that
+/// reports it) and the superseded ones.
+///
+/// Keys are compared exactly, in Arrow's row format, with NULL equal to NULL (a figure with
+/// no transport mode revises the same figure with no transport mode). A key column missing
+/// from some batches (files written before the key gained it) counts as NULL there; one
+/// missing everywhere is ignored. Rows keep their order; batches without rows are dropped.
+pub fn supersede(
+    batches: &[RecordBatch],
+    key: &[&str],
+) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>), WarehouseError> {
+    let (converter, typed) = key_converter(batches, key)?;
     let mut rows_per_batch = Vec::with_capacity(batches.len());
-    let mut latest: HashMap<Box<[u8]>, i64> = HashMap::new();
+    let mut latest: HashMap<Box<[u8]>, i64, FastHash> = HashMap::default();
     for b in batches {
         let rows = converter.convert_columns(&key_columns(b, &typed)?)?;
         let seq = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;

@@ -234,3 +234,49 @@ fn the_manifest_reads_back_and_a_text_release_seq_is_an_error() {
     let err = read_manifest(&bad).unwrap_err();
     assert_release_seq_error(err, &log.display().to_string());
 }
+
+/// Writes each batch as its own Parquet file in `dir`, as one run's files would.
+fn write_files(dir: &Path, batches: &[RecordBatch]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (i, b) in batches.iter().enumerate() {
+        let file = std::fs::File::create(dir.join(format!("part-{i:05}.parquet"))).unwrap();
+        let mut w = ArrowWriter::try_new(file, b.schema(), None).unwrap();
+        w.write(b).unwrap();
+        w.close().unwrap();
+    }
+}
+
+#[test]
+fn a_partition_needs_settling_only_when_two_releases_report_one_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Two files of one run, split by commodity: every figure reported once.
+    let disjoint = tmp.path().join("disjoint");
+    write_files(
+        &disjoint,
+        &[
+            figures(1, &[("USA", "85051110", None, 10.0), ("USA", "85051110", None, 3.0)]),
+            figures(2, &[("USA", "28053011", None, 4.0), ("JPN", "85051110", None, 5.0)]),
+        ],
+    );
+    assert!(!super::keys_repeat_across_releases(&disjoint, &KEY).unwrap());
+    // The same figure in two releases (NULL transport mode equal to NULL): a revision.
+    let revised = tmp.path().join("revised");
+    write_files(
+        &revised,
+        &[
+            figures(1, &[("USA", "85051110", None, 10.0)]),
+            figures(2, &[("JPN", "28053011", Some("0"), 1.0), ("USA", "85051110", None, 12.0)]),
+        ],
+    );
+    assert!(super::keys_repeat_across_releases(&revised, &KEY).unwrap());
+    // A NULL and a value are different figures.
+    let apart = tmp.path().join("apart");
+    write_files(
+        &apart,
+        &[
+            figures(1, &[("USA", "85051110", None, 10.0)]),
+            figures(2, &[("USA", "85051110", Some("0"), 12.0)]),
+        ],
+    );
+    assert!(!super::keys_repeat_across_releases(&apart, &KEY).unwrap());
+}

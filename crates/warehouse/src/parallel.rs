@@ -11,10 +11,13 @@
 //! encoded size, a few tens of bytes, not the Arrow batch. A row group is closed and
 //! appended to the partition's file when it reaches [`TARGET_ROWS`] rows, or, when the open
 //! row groups together hold more than the memory budget ([`MEMORY_BUDGET`]), the largest
-//! is closed first. Input with its months interleaved row by row therefore gives the same
+//! is closed first; so is the group of a partition that received nothing while
+//! [`TARGET_ROWS`] rows went to others (input sorted by month keeps one group open, not one
+//! per month seen). Input with its months interleaved row by row therefore gives the same
 //! row groups as input sorted by month: [`TARGET_ROWS`]-row groups, the last one of each
 //! partition shorter. Rows keep their file order within a partition. Everything is decided
-//! on the writer's thread from the data alone, so two runs write the same bytes.
+//! on the writer's thread from the data alone, so two runs write the same bytes; only the
+//! encoding itself runs on every core, one column per task.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -31,6 +34,7 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterPropertiesPtr;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::TypePtr;
+use rayon::prelude::*;
 
 use crate::column::as_primitive;
 use crate::error::WarehouseError;
@@ -186,6 +190,8 @@ struct OpenPartition {
     row_groups: usize,
     /// Memory held by `group`, as last measured.
     memory: usize,
+    /// Rows appended to the whole table when this partition last received rows.
+    last_rows: u64,
 }
 
 /// Writes `DIR/year=Y/month=M/part-00000.parquet`, one file per partition, in
@@ -240,6 +246,11 @@ impl PartitionAppender {
         self
     }
 
+    /// Row groups being filled (partitions with rows not yet in a closed row group).
+    pub fn open_row_groups(&self) -> usize {
+        self.open.values().filter(|p| p.group_rows > 0).count()
+    }
+
     /// The shared layout (for splitting on other threads).
     pub fn layout(&self) -> &PartitionLayout {
         &self.layout
@@ -269,6 +280,19 @@ impl PartitionAppender {
             if slice_rows == room {
                 self.close_group(key)?;
             }
+        }
+        self.partition(key)?.last_rows = self.rows;
+        // A partition that got nothing while a whole row group's worth of rows went to
+        // others is done for now (input sorted or grouped by month): close its group, so
+        // that sorted input holds one open group, not one per month seen.
+        let idle: Vec<(i32, i32)> = self
+            .open
+            .iter()
+            .filter(|(_, p)| p.group_rows > 0 && self.rows - p.last_rows >= self.target_rows as u64)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in idle {
+            self.close_group(k)?;
         }
         while self.memory > self.budget {
             let largest = self
@@ -345,6 +369,7 @@ impl PartitionAppender {
             group_rows: 0,
             row_groups: 0,
             memory: 0,
+            last_rows: 0,
         })
     }
 
@@ -362,18 +387,23 @@ impl PartitionAppender {
                 .create_column_writers(p.row_groups)
                 .map_err(err)?;
         }
-        let mut writers = p.group.iter_mut();
+        let mut leaves = Vec::with_capacity(p.group.len());
         for (array, field) in batch.columns().iter().zip(layout.file_schema.fields()) {
-            for leaf in compute_leaves(field, array).map_err(err)? {
-                let writer = writers.next().ok_or_else(|| {
-                    err(ParquetError::General(format!(
-                        "no column writer left for {}",
-                        field.name()
-                    )))
-                })?;
-                writer.write(&leaf).map_err(err)?;
-            }
+            leaves.extend(compute_leaves(field, array).map_err(err)?);
         }
+        if leaves.len() != p.group.len() {
+            return Err(err(ParquetError::General(format!(
+                "{} leaf columns for {} column writers",
+                leaves.len(),
+                p.group.len()
+            ))));
+        }
+        // Columns encode independently: on every core, whatever the order of the input.
+        p.group
+            .par_iter_mut()
+            .zip(leaves)
+            .try_for_each(|(writer, leaf)| writer.write(&leaf))
+            .map_err(err)?;
         p.group_rows += batch.num_rows();
         let before = p.memory;
         p.memory = p.group.iter().map(ArrowColumnWriter::memory_size).sum();
@@ -391,7 +421,7 @@ impl PartitionAppender {
         }
         let writers = std::mem::take(&mut p.group);
         let chunks = writers
-            .into_iter()
+            .into_par_iter()
             .map(ArrowColumnWriter::close)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|source| WarehouseError::Encode {

@@ -193,3 +193,37 @@ fn a_month_column_of_another_type_is_an_error_not_a_panic() {
         other => panic!("expected a column error, got {other:?}"),
     }
 }
+
+#[test]
+fn input_sorted_by_month_keeps_one_group_open_not_one_per_month() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let dir = tmp.path().join("t");
+    let layout = PartitionLayout::new(&schema()).unwrap();
+    // Months 1..=6 one after another, 1,000 rows each in batches of 250, target 600 rows:
+    // a month's last group (400 rows) closes once 600 rows of later months have come.
+    let mut appender = PartitionAppender::new(&dir, layout.clone())
+        .unwrap()
+        .with_limits(600, usize::MAX);
+    let mut most_open = 0;
+    for month in 1..=6 {
+        for first in (0..1_000).step_by(250) {
+            let batch = interleaved((month - 1) * 1_000 + first, 250, 1);
+            // Same rows, moved to `month`.
+            let mut columns = batch.columns().to_vec();
+            columns[4] = Arc::new(Int32Array::from(vec![month as i32; 250]));
+            let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
+            for part in layout.split(&batch).unwrap() {
+                appender.append(part).unwrap();
+            }
+            most_open = most_open.max(appender.open_row_groups());
+        }
+    }
+    assert_eq!(most_open, 2, "the month being written and the one before");
+    assert_eq!(appender.finish().unwrap(), 6_000);
+    for month in 1..=6 {
+        let (groups, lines) = read_partition(&dir, (2024, month));
+        assert_eq!(groups, vec![600, 400], "month {month}");
+        let first = (month as i64 - 1) * 1_000;
+        assert_eq!(lines, (first..first + 1_000).collect::<Vec<_>>());
+    }
+}

@@ -101,10 +101,7 @@ pub fn split_fields(line: &str, spans: &mut Vec<(usize, usize)>) -> Result<(), R
             spans.push((start, end));
             i = end + 1;
         } else {
-            let end = bytes[i..]
-                .iter()
-                .position(|&b| b == b',')
-                .map_or(n, |k| i + k);
+            let end = memchr::memchr(b',', &bytes[i..]).map_or(n, |k| i + k);
             spans.push((i, end));
             i = end;
         }
@@ -122,7 +119,7 @@ pub fn split_fields(line: &str, spans: &mut Vec<(usize, usize)>) -> Result<(), R
 }
 
 fn memchr_quote(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'"')
+    memchr::memchr(b'"', bytes)
 }
 
 /// The month a file's path says, for a download without a period column: a six-digit

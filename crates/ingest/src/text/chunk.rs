@@ -173,14 +173,20 @@ impl ChunkReader {
         if self.eof {
             return Ok(false);
         }
-        let more = super::read_up_to(&mut self.file, want).map_err(IngestError::io(&self.path))?;
-        if more.len() < want {
+        // Straight into `pending`: no zeroed buffer, no second copy.
+        let start = self.pending.len();
+        self.pending.reserve(want);
+        let got = std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut self.file, want as u64),
+            &mut self.pending,
+        )
+        .map_err(IngestError::io(&self.path))?;
+        if got < want {
             self.eof = true;
         }
-        self.hasher.update(&more);
-        self.bytes_read += more.len() as u64;
-        self.pending.extend_from_slice(&more);
-        Ok(!more.is_empty())
+        self.hasher.update(&self.pending[start..]);
+        self.bytes_read += got as u64;
+        Ok(got > 0)
     }
 
     fn read_header(&mut self) -> Result<Header, IngestError> {
@@ -311,14 +317,16 @@ impl ChunkReader {
         let cut = if self.eof {
             self.pending.len()
         } else {
-            match self.pending.iter().rposition(|&b| b == b'\n') {
+            match memchr::memrchr(b'\n', &self.pending) {
                 Some(i) => i + 1,
                 None => self.pending.len(),
             }
         };
-        let bytes: Vec<u8> = self.pending.drain(..cut).collect();
+        // Hand the chunk's bytes over and keep only the (short) rest: no copy of the chunk.
+        let rest = self.pending.split_off(cut);
+        let bytes = std::mem::replace(&mut self.pending, rest);
         let first_line = self.next_line;
-        let (text, lines) = self.decode(&bytes, first_line, &mut bad_lines);
+        let (text, lines) = self.decode(bytes, first_line, &mut bad_lines);
         self.next_line += lines;
         let chunk = Chunk {
             index: self.next_index,
@@ -333,20 +341,33 @@ impl ChunkReader {
     /// Decodes whole lines; returns the text and the number of line breaks. Lines that do
     /// not decode in the file's encoding, or are longer than [`MAX_LINE_BYTES`], are left
     /// empty and listed in `bad`.
-    fn decode(&mut self, bytes: &[u8], first_line: u64, bad: &mut Vec<BadLine>) -> (String, u64) {
-        let breaks = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-        let has_long = bytes.len() > MAX_LINE_BYTES
-            && bytes
-                .split(|&b| b == b'\n')
-                .any(|l| l.len() > MAX_LINE_BYTES);
+    fn decode(&mut self, bytes: Vec<u8>, first_line: u64, bad: &mut Vec<BadLine>) -> (String, u64) {
+        let mut breaks = 0u64;
+        let mut longest = 0usize;
+        let mut line_start = 0usize;
+        for i in memchr::memchr_iter(b'\n', &bytes) {
+            breaks += 1;
+            longest = longest.max(i - line_start);
+            line_start = i + 1;
+        }
+        let has_long = longest.max(bytes.len() - line_start) > MAX_LINE_BYTES;
         if self.encoding == Encoding::Ascii && !bytes.is_ascii() {
             // The first block that is not plain ASCII decides, once.
-            self.encoding = sniff(bytes, true, self.fallbacks).unwrap_or(Encoding::Utf8);
+            self.encoding = sniff(&bytes, true, self.fallbacks).unwrap_or(Encoding::Utf8);
         }
-        // Fast path: the whole chunk decodes.
-        if !has_long && let Some(text) = self.encoding.decode_line(bytes) {
+        // Fast path: the whole chunk decodes (UTF-8 in place, without a copy).
+        let bytes = if has_long {
+            bytes
+        } else if matches!(self.encoding, Encoding::Utf8 | Encoding::Ascii) {
+            match String::from_utf8(bytes) {
+                Ok(text) => return (text, breaks),
+                Err(e) => e.into_bytes(),
+            }
+        } else if let Some(text) = self.encoding.decode_line(&bytes) {
             return (text, breaks);
-        }
+        } else {
+            bytes
+        };
         // Slow path: line by line, bad lines left empty and reported.
         let mut text = String::with_capacity(bytes.len());
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
