@@ -221,9 +221,7 @@ fn write_piece(
     if gather_only {
         return Ok(());
     }
-    for part in parts {
-        sinks.flows.append(part)?;
-    }
+    sinks.flows.append_all(parts)?;
     if n.annual.num_rows() > 0 {
         sinks.annual.write(&n.annual)?;
     }

@@ -159,6 +159,7 @@ pub fn run_with(
         mut rejects,
         gatherers,
     } = sinks;
+    let may_share_keys = flows.may_share_keys();
     flows.finish()?;
     let previous_for_merge = previous.as_deref().filter(|_| incremental);
     if let Some(prev) = previous_for_merge {
@@ -185,6 +186,7 @@ pub fn run_with(
         dirty: &dirty,
         kept: &kept,
         dropped: &dropped,
+        may_share_keys: &may_share_keys,
         hooks: &options.hooks,
     }
     .run()?;

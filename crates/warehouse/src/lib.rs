@@ -29,6 +29,7 @@
 
 mod column;
 pub mod error;
+mod footprint;
 pub mod ingest_log;
 pub mod manifest;
 pub mod merge;

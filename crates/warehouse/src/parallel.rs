@@ -28,7 +28,9 @@ use std::sync::Arc;
 use arrow::array::{RecordBatch, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::{Int32Type, Schema, SchemaRef};
-use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::arrow_writer::{
+    ArrowColumnWriter, ArrowLeafColumn, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::arrow::{ArrowSchemaConverter, add_encoded_arrow_schema_to_metadata};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterPropertiesPtr;
@@ -38,6 +40,7 @@ use rayon::prelude::*;
 
 use crate::column::as_primitive;
 use crate::error::WarehouseError;
+use crate::footprint::{Footprint, FootprintColumns, Footprints};
 use crate::writer::trade_flows_properties;
 
 /// Rows per row group of a partition (the last row group of each partition is shorter).
@@ -55,6 +58,7 @@ pub struct PartitionRows {
     /// Rows in the part.
     pub rows: usize,
     batch: RecordBatch,
+    footprint: Footprint,
 }
 
 impl std::fmt::Debug for PartitionRows {
@@ -73,6 +77,9 @@ pub struct PartitionLayout {
     root: TypePtr,
     props: WriterPropertiesPtr,
     factory: Arc<ArrowRowGroupWriterFactory>,
+    /// Parquet leaf columns (one column writer each).
+    leaf_columns: usize,
+    footprint: FootprintColumns,
     year_col: usize,
     month_col: usize,
     keep: Vec<usize>,
@@ -114,6 +121,8 @@ impl PartitionLayout {
             .convert(&file_schema)
             .map_err(schema_err)?;
         let root = descr.root_schema_ptr();
+        let leaf_columns = descr.num_columns();
+        let footprint = FootprintColumns::of(&file_schema);
         // The factory only keeps the schema and settings; the writer it is made from is a sink.
         let template = SerializedFileWriter::new(std::io::sink(), root.clone(), props.clone())
             .map_err(schema_err)?;
@@ -126,6 +135,8 @@ impl PartitionLayout {
             root,
             props,
             factory,
+            leaf_columns,
+            footprint,
             year_col,
             month_col,
             keep,
@@ -159,22 +170,37 @@ impl PartitionLayout {
                 .extend(start as u32..end as u32);
             start = end;
         }
+        if groups.len() == 1 {
+            let key = *groups.keys().next().unwrap_or(&(0, 0));
+            return Ok(vec![PartitionRows {
+                key,
+                rows: n,
+                footprint: self.footprint.measure(&projected),
+                batch: projected,
+            }]);
+        }
+        // One gather into partition order, then zero-copy slices: a batch with its months
+        // interleaved costs one copy per column, not one per column and month.
+        let order: UInt32Array = groups.values().flatten().copied().collect();
+        let gathered = take_record_batch(&projected, &order)?;
         let mut out = Vec::with_capacity(groups.len());
+        let mut offset = 0;
         for (key, rows) in groups {
-            let batch = if rows.len() == n {
-                projected.clone()
-            } else {
-                take_record_batch(&projected, &UInt32Array::from(rows))?
-            };
+            let batch = gathered.slice(offset, rows.len());
             out.push(PartitionRows {
                 key,
-                rows: batch.num_rows(),
+                rows: rows.len(),
+                footprint: self.footprint.measure(&batch),
                 batch,
             });
+            offset += rows.len();
         }
         Ok(out)
     }
 }
+
+/// One column of one partition's open row group, and the rows to encode into it.
+type ColumnTask<'a> = ((i32, i32), &'a mut ArrowColumnWriter, ArrowLeafColumn);
 
 /// A partition file being written.
 type FileWriter = SerializedFileWriter<BufWriter<File>>;
@@ -208,6 +234,7 @@ pub struct PartitionAppender {
     peak_memory: usize,
     rows: u64,
     touched: BTreeSet<(i32, i32)>,
+    footprints: Footprints,
 }
 
 impl std::fmt::Debug for PartitionAppender {
@@ -227,7 +254,6 @@ impl PartitionAppender {
         fs::create_dir_all(dir).map_err(WarehouseError::io("create folder", dir))?;
         Ok(PartitionAppender {
             dir: dir.to_owned(),
-            layout,
             open: BTreeMap::new(),
             target_rows: TARGET_ROWS,
             budget: MEMORY_BUDGET,
@@ -235,6 +261,8 @@ impl PartitionAppender {
             peak_memory: 0,
             rows: 0,
             touched: BTreeSet::new(),
+            footprints: Footprints::new(&layout.footprint),
+            layout,
         })
     }
 
@@ -256,32 +284,70 @@ impl PartitionAppender {
         &self.layout
     }
 
-    /// Adds one part to its partition's open row group, closing row groups that reach the
-    /// target and, over the memory budget, the largest open one.
+    /// Adds one part to its partition's open row group (see [`Self::append_all`]).
     pub fn append(&mut self, part: PartitionRows) -> Result<(), WarehouseError> {
-        let PartitionRows { key, rows, batch } = part;
-        if rows == 0 {
-            return Ok(());
-        }
-        self.touched.insert(key);
-        self.rows += rows as u64;
-        if !self.open.contains_key(&key) {
-            let opened = self.open_partition(key)?;
-            self.open.insert(key, opened);
-        }
-        let mut offset = 0;
-        while offset < rows {
-            let target = self.target_rows;
-            let room = target - self.partition(key)?.group_rows;
-            let slice_rows = room.min(rows - offset);
-            let slice = batch.slice(offset, slice_rows);
-            self.encode(key, &slice)?;
-            offset += slice_rows;
-            if slice_rows == room {
-                self.close_group(key)?;
+        self.append_all(vec![part])
+    }
+
+    /// Adds the parts of one batch, as [`PartitionLayout::split`] gives them, to their
+    /// partitions' open row groups, closing row groups that reach the target, the groups
+    /// of partitions left idle and, over the memory budget, the largest open ones.
+    ///
+    /// The parts are encoded together, one task per column over every part, so that input
+    /// with its months interleaved (many small parts) costs a few tasks per batch, not a
+    /// few per part.
+    pub fn append_all(&mut self, parts: Vec<PartitionRows>) -> Result<(), WarehouseError> {
+        let mut pending = Vec::with_capacity(parts.len());
+        let mut touched = Vec::with_capacity(parts.len());
+        for PartitionRows {
+            key,
+            rows,
+            batch,
+            footprint,
+        } in parts
+        {
+            if rows == 0 {
+                continue;
             }
+            self.footprints.add(key, &footprint);
+            self.touched.insert(key);
+            self.rows += rows as u64;
+            if !self.open.contains_key(&key) {
+                let opened = self.open_partition(key)?;
+                self.open.insert(key, opened);
+            }
+            touched.push(key);
+            pending.push((key, batch));
         }
-        self.partition(key)?.last_rows = self.rows;
+        // Each round encodes, for every partition, what fits in its open row group; full
+        // groups close between rounds. One round unless a part crosses a group boundary.
+        while !pending.is_empty() {
+            let mut now: Vec<((i32, i32), RecordBatch)> = Vec::with_capacity(pending.len());
+            let mut later = Vec::new();
+            for (key, batch) in pending {
+                if now.iter().any(|(k, _)| *k == key) {
+                    later.push((key, batch)); // one segment per partition and round
+                    continue;
+                }
+                let room = self.target_rows - self.partition(key)?.group_rows;
+                if batch.num_rows() > room {
+                    later.push((key, batch.slice(room, batch.num_rows() - room)));
+                    now.push((key, batch.slice(0, room)));
+                } else {
+                    now.push((key, batch));
+                }
+            }
+            self.encode_all(&now)?;
+            for (key, _) in &now {
+                if self.partition(*key)?.group_rows >= self.target_rows {
+                    self.close_group(*key)?;
+                }
+            }
+            pending = later;
+        }
+        for key in touched {
+            self.partition(key)?.last_rows = self.rows;
+        }
         // A partition that got nothing while a whole row group's worth of rows went to
         // others is done for now (input sorted or grouped by month): close its group, so
         // that sorted input holds one open group, not one per month seen.
@@ -311,10 +377,14 @@ impl PartitionAppender {
 
     /// Splits on this thread and appends (for sources read record by record).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), WarehouseError> {
-        for part in self.layout.split(batch)? {
-            self.append(part)?;
-        }
-        Ok(())
+        let parts = self.layout.split(batch)?;
+        self.append_all(parts)
+    }
+
+    /// Partitions where two releases may have reported the same figure (their ranges of
+    /// `hs_code` and `partner_code` meet): only these need their keys checked when settling.
+    pub fn may_share_keys(&self) -> BTreeSet<(i32, i32)> {
+        self.footprints.may_share_keys()
     }
 
     /// The partitions that received rows since the last call.
@@ -373,42 +443,59 @@ impl PartitionAppender {
         })
     }
 
-    /// Encodes `batch` into the partition's open row group (opening one if needed).
-    fn encode(&mut self, key: (i32, i32), batch: &RecordBatch) -> Result<(), WarehouseError> {
+    /// Encodes each segment into its partition's open row group (opening groups as needed;
+    /// at most one segment per partition): one task per column, each over every segment.
+    fn encode_all(&mut self, segments: &[((i32, i32), RecordBatch)]) -> Result<(), WarehouseError> {
         let layout = self.layout.clone();
-        let p = self.partition(key)?;
-        let err = |source| WarehouseError::Encode {
-            partition: key,
-            source,
-        };
-        if p.group.is_empty() {
-            p.group = layout
-                .factory
-                .create_column_writers(p.row_groups)
-                .map_err(err)?;
-        }
-        let mut leaves = Vec::with_capacity(p.group.len());
-        for (array, field) in batch.columns().iter().zip(layout.file_schema.fields()) {
-            leaves.extend(compute_leaves(field, array).map_err(err)?);
-        }
-        if leaves.len() != p.group.len() {
-            return Err(err(ParquetError::General(format!(
-                "{} leaf columns for {} column writers",
-                leaves.len(),
-                p.group.len()
-            ))));
+        let columns = layout.leaf_columns;
+        let mut by_column: Vec<Vec<ColumnTask<'_>>> =
+            (0..columns).map(|_| Vec::with_capacity(segments.len())).collect();
+        for (key, p) in self.open.iter_mut() {
+            let Some((_, batch)) = segments.iter().find(|(k, _)| k == key) else {
+                continue;
+            };
+            let err = |source| WarehouseError::Encode {
+                partition: *key,
+                source,
+            };
+            if p.group.is_empty() {
+                p.group = layout
+                    .factory
+                    .create_column_writers(p.row_groups)
+                    .map_err(err)?;
+            }
+            let mut leaves = Vec::with_capacity(columns);
+            for (array, field) in batch.columns().iter().zip(layout.file_schema.fields()) {
+                leaves.extend(compute_leaves(field, array).map_err(err)?);
+            }
+            if leaves.len() != columns || p.group.len() != columns {
+                return Err(err(ParquetError::General(format!(
+                    "{} leaf columns for {} column writers",
+                    leaves.len(),
+                    p.group.len()
+                ))));
+            }
+            for ((writer, leaf), tasks) in p.group.iter_mut().zip(leaves).zip(&mut by_column) {
+                tasks.push((*key, writer, leaf));
+            }
         }
         // Columns encode independently: on every core, whatever the order of the input.
-        p.group
-            .par_iter_mut()
-            .zip(leaves)
-            .try_for_each(|(writer, leaf)| writer.write(&leaf))
-            .map_err(err)?;
-        p.group_rows += batch.num_rows();
-        let before = p.memory;
-        p.memory = p.group.iter().map(ArrowColumnWriter::memory_size).sum();
-        let after = p.memory;
-        self.memory = self.memory - before + after;
+        by_column.into_par_iter().try_for_each(|tasks| {
+            tasks.into_iter().try_for_each(|(key, writer, leaf)| {
+                writer.write(&leaf).map_err(|source| WarehouseError::Encode {
+                    partition: key,
+                    source,
+                })
+            })
+        })?;
+        for (key, batch) in segments {
+            let p = self.partition(*key)?;
+            p.group_rows += batch.num_rows();
+            let before = p.memory;
+            p.memory = p.group.iter().map(ArrowColumnWriter::memory_size).sum();
+            let after = p.memory;
+            self.memory = self.memory - before + after;
+        }
         self.peak_memory = self.peak_memory.max(self.memory);
         Ok(())
     }

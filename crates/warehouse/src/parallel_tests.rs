@@ -55,9 +55,9 @@ fn write(dir: &Path, appender: PartitionAppender, total: usize, batch_rows: usiz
     let mut first = 0;
     while first < total {
         let n = batch_rows.min(total - first);
-        for part in layout.split(&interleaved(first, n, months)).unwrap() {
-            appender.append(part).unwrap();
-        }
+        appender
+            .append_all(layout.split(&interleaved(first, n, months)).unwrap())
+            .unwrap();
         first += n;
     }
     assert_eq!(appender.finish().unwrap(), total as u64);
