@@ -14,6 +14,7 @@ use rareflow_warehouse::Warehouse;
 use rareflow_warehouse::remote::{RemoteWarehouse, WarehouseLocation};
 
 use crate::catalog::session_for_snapshot;
+use crate::cte::plan_sharing_ctes;
 use crate::error::QueryError;
 use crate::suggest::closest;
 
@@ -56,6 +57,9 @@ pub fn refuse_writes(origin: &str, plan: &LogicalPlan) -> Result<(), QueryError>
 pub struct QuerySession {
     ctx: Arc<SessionContext>,
     snapshot: PathBuf,
+    /// Compute CTEs referenced more than once first ([`crate::cte`]); off where the plan
+    /// runs elsewhere (a Ballista cluster cannot read this process's memory).
+    share_ctes: bool,
 }
 
 impl QuerySession {
@@ -65,11 +69,17 @@ impl QuerySession {
     pub async fn open(root: &Path) -> Result<QuerySession, QueryError> {
         if let WarehouseLocation::S3(_) = WarehouseLocation::parse(root)? {
             let ctx = SessionContext::new_with_config(crate::catalog::session_config());
-            return QuerySession::with_context(ctx, root).await;
+            let mut session = QuerySession::with_context(ctx, root).await?;
+            session.share_ctes = true; // this process runs the plan
+            return Ok(session);
         }
         let snapshot = Warehouse::new(root).current()?;
         let ctx = session_for_snapshot(&snapshot).await?;
-        Ok(QuerySession { ctx, snapshot })
+        Ok(QuerySession {
+            ctx,
+            snapshot,
+            share_ctes: true,
+        })
     }
 
     /// Opens the warehouse at `root` on a ready context (for instance one whose queries
@@ -88,6 +98,7 @@ impl QuerySession {
         Ok(QuerySession {
             ctx: Arc::new(ctx),
             snapshot,
+            share_ctes: false,
         })
     }
 
@@ -101,6 +112,7 @@ impl QuerySession {
         Ok(QuerySession {
             ctx: Arc::new(ctx),
             snapshot: PathBuf::from(url),
+            share_ctes: false,
         })
     }
 
@@ -135,12 +147,24 @@ impl QuerySession {
         params: ParamValues,
     ) -> Result<SendableRecordBatchStream, QueryError> {
         let err = |e| sql_error(origin, e, &self.table_names());
-        let plan = self
-            .ctx
-            .state()
-            .create_logical_plan(sql)
-            .await
-            .map_err(err)?;
+        let (plan, _shared) = if self.share_ctes {
+            let check = |plan: &LogicalPlan| {
+                refuse_writes(origin, plan).map_err(|e| DataFusionError::External(Box::new(e)))?;
+                read_only_options().verify_plan(plan)
+            };
+            let (plan, shared) = plan_sharing_ctes(&self.ctx, sql, &params, &check)
+                .await
+                .map_err(err)?;
+            (plan, Some(shared))
+        } else {
+            let plan = self
+                .ctx
+                .state()
+                .create_logical_plan(sql)
+                .await
+                .map_err(err)?;
+            (plan, None)
+        };
         refuse_writes(origin, &plan)?;
         read_only_options().verify_plan(&plan).map_err(err)?;
         let df = self.ctx.execute_logical_plan(plan).await.map_err(err)?;
@@ -294,7 +318,43 @@ pub(crate) mod tests {
         QuerySession {
             ctx: Arc::new(ctx),
             snapshot: PathBuf::new(),
+            share_ctes: true,
         }
+    }
+
+    #[tokio::test]
+    async fn a_cte_read_twice_is_computed_once_with_the_parameters_and_then_forgotten() {
+        let session = memory_session();
+        let sql = "WITH big AS (SELECT partner, kg FROM trade_flows WHERE kg > $min), \
+                   one AS (SELECT 1 AS x) \
+                   SELECT a.partner, b.kg + x AS kg FROM big a JOIN big b ON a.partner = b.partner \
+                   CROSS JOIN one ORDER BY a.partner";
+        let params = ParamValues::Map(
+            [("min".to_owned(), datafusion::scalar::ScalarValue::Int64(Some(100)).into())]
+                .into_iter()
+                .collect(),
+        );
+        let (plan, shared) = plan_sharing_ctes(&session.ctx, sql, &params, &|_| Ok(()))
+            .await
+            .unwrap();
+        // `big` (read twice) is a table now; `one` (read once) stays inline.
+        assert_eq!(shared.names.len(), 1);
+        assert!(format!("{}", plan.display_indent()).contains("__rareflow_cte_"));
+        drop((plan, shared));
+        let batches = session.collect("test", sql, params).await.unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        assert!(text.contains("| DEU     | 1262401 |"), "{text}");
+        assert!(text.contains("| USA     | 582001  |"), "{text}");
+        assert!(!text.contains("x1"), "{text}");
+        assert_eq!(session.table_names(), vec!["trade_flows".to_owned()]);
+        // Columns qualified with the CTE's own name still resolve.
+        let sql = "WITH big AS (SELECT partner, kg FROM trade_flows WHERE kg > 100) \
+                   SELECT big.partner FROM big \
+                   WHERE NOT EXISTS (SELECT 1 FROM big b WHERE b.kg > big.kg) ";
+        let batches = session.collect("test", sql, no_params()).await.unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        assert!(text.contains("| DEU "), "{text}");
+        assert!(!text.contains("USA"), "{text}");
     }
 
     fn no_params() -> ParamValues {

@@ -23,6 +23,7 @@ pub mod ballista;
 pub mod catalog;
 pub mod chart;
 pub mod checks;
+mod cte;
 pub mod describe;
 pub mod error;
 pub mod exec;
