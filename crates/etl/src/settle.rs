@@ -12,11 +12,12 @@ use arrow::compute::filter_record_batch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rareflow_normalize::schema::TRADE_FLOWS_KEY;
-use rayon::prelude::*;
 use rareflow_warehouse::merge::{
-    keep_files, keys_repeat_across_releases, link_dir, list_partitions, partition_dir, read_dir_batches, releases, supersede,
+    keep_files, keys_repeat_across_releases, link_dir, list_partitions, partition_dir,
+    read_dir_batches, releases, supersede,
 };
 use rareflow_warehouse::{TableWriter, WarehouseError};
+use rayon::prelude::*;
 
 use crate::error::EtlError;
 use crate::hooks::Hooks;

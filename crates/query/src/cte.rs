@@ -77,7 +77,11 @@ async fn share(
     if with.recursive {
         return Ok(());
     }
-    let names: Vec<Ident> = with.cte_tables.iter().map(|c| c.alias.name.clone()).collect();
+    let names: Vec<Ident> = with
+        .cte_tables
+        .iter()
+        .map(|c| c.alias.name.clone())
+        .collect();
     for name in names {
         if references(query, &name) < 2 {
             continue;

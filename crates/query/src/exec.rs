@@ -330,9 +330,12 @@ pub(crate) mod tests {
                    SELECT a.partner, b.kg + x AS kg FROM big a JOIN big b ON a.partner = b.partner \
                    CROSS JOIN one ORDER BY a.partner";
         let params = ParamValues::Map(
-            [("min".to_owned(), datafusion::scalar::ScalarValue::Int64(Some(100)).into())]
-                .into_iter()
-                .collect(),
+            [(
+                "min".to_owned(),
+                datafusion::scalar::ScalarValue::Int64(Some(100)).into(),
+            )]
+            .into_iter()
+            .collect(),
         );
         let (plan, shared) = plan_sharing_ctes(&session.ctx, sql, &params, &|_| Ok(()))
             .await
@@ -342,7 +345,9 @@ pub(crate) mod tests {
         assert!(format!("{}", plan.display_indent()).contains("__rareflow_cte_"));
         drop((plan, shared));
         let batches = session.collect("test", sql, params).await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
         assert!(text.contains("| DEU     | 1262401 |"), "{text}");
         assert!(text.contains("| USA     | 582001  |"), "{text}");
         assert!(!text.contains("x1"), "{text}");
@@ -352,7 +357,9 @@ pub(crate) mod tests {
                    SELECT big.partner FROM big \
                    WHERE NOT EXISTS (SELECT 1 FROM big b WHERE b.kg > big.kg) ";
         let batches = session.collect("test", sql, no_params()).await.unwrap();
-        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
         assert!(text.contains("| DEU "), "{text}");
         assert!(!text.contains("USA"), "{text}");
     }

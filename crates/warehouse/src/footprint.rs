@@ -131,7 +131,10 @@ impl Footprints {
         let entry = self.by_partition.entry(key).or_default();
         match part.release {
             Some(release) if self.useful => match entry.by_release.get_mut(&release) {
-                Some(ranges) => ranges.iter_mut().zip(&part.ranges).for_each(|(r, p)| r.widen(p)),
+                Some(ranges) => ranges
+                    .iter_mut()
+                    .zip(&part.ranges)
+                    .for_each(|(r, p)| r.widen(p)),
                 None => {
                     entry.by_release.insert(release, part.ranges.clone());
                 }
@@ -201,14 +204,26 @@ mod tests {
         let m = (2025, 11);
         // By commodity: chapter 28 in one file, 85 in the other, same partners.
         let by_commodity = [
-            (m, part(1, &[(Some("28053011"), "502"), (Some("28469019"), "116")])),
-            (m, part(2, &[(Some("85051110"), "502"), (Some("85051190"), "116")])),
+            (
+                m,
+                part(1, &[(Some("28053011"), "502"), (Some("28469019"), "116")]),
+            ),
+            (
+                m,
+                part(2, &[(Some("85051110"), "502"), (Some("85051190"), "116")]),
+            ),
         ];
         assert!(shared(&by_commodity).is_empty());
         // By partner: same lines, partners apart.
         let by_partner = [
-            (m, part(1, &[(Some("85051110"), "116"), (Some("28053011"), "133")])),
-            (m, part(2, &[(Some("85051110"), "502"), (Some("28053011"), "601")])),
+            (
+                m,
+                part(1, &[(Some("85051110"), "116"), (Some("28053011"), "133")]),
+            ),
+            (
+                m,
+                part(2, &[(Some("85051110"), "502"), (Some("28053011"), "601")]),
+            ),
         ];
         assert!(shared(&by_partner).is_empty());
     }
@@ -219,7 +234,10 @@ mod tests {
         // A re-download: both columns overlap in November; December has one release.
         let parts = [
             (m, part(1, &[(Some("85051110"), "502")])),
-            (m, part(2, &[(Some("85051110"), "502"), (Some("85051190"), "601")])),
+            (
+                m,
+                part(2, &[(Some("85051110"), "502"), (Some("85051190"), "601")]),
+            ),
             (n, part(2, &[(Some("85051110"), "502")])),
         ];
         assert_eq!(shared(&parts), vec![m]);

@@ -254,8 +254,20 @@ fn a_partition_needs_settling_only_when_two_releases_report_one_figure() {
     write_files(
         &disjoint,
         &[
-            figures(1, &[("USA", "85051110", None, 10.0), ("USA", "85051110", None, 3.0)]),
-            figures(2, &[("USA", "28053011", None, 4.0), ("JPN", "85051110", None, 5.0)]),
+            figures(
+                1,
+                &[
+                    ("USA", "85051110", None, 10.0),
+                    ("USA", "85051110", None, 3.0),
+                ],
+            ),
+            figures(
+                2,
+                &[
+                    ("USA", "28053011", None, 4.0),
+                    ("JPN", "85051110", None, 5.0),
+                ],
+            ),
         ],
     );
     assert!(!super::keys_repeat_across_releases(&disjoint, &KEY).unwrap());
@@ -265,7 +277,13 @@ fn a_partition_needs_settling_only_when_two_releases_report_one_figure() {
         &revised,
         &[
             figures(1, &[("USA", "85051110", None, 10.0)]),
-            figures(2, &[("JPN", "28053011", Some("0"), 1.0), ("USA", "85051110", None, 12.0)]),
+            figures(
+                2,
+                &[
+                    ("JPN", "28053011", Some("0"), 1.0),
+                    ("USA", "85051110", None, 12.0),
+                ],
+            ),
         ],
     );
     assert!(super::keys_repeat_across_releases(&revised, &KEY).unwrap());

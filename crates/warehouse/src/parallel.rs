@@ -48,7 +48,7 @@ pub const TARGET_ROWS: usize = 128 * 1024;
 
 /// Memory the open row groups may hold together (encoded pages, dictionaries and the
 /// values of unfinished pages) before the largest is closed early.
-pub const MEMORY_BUDGET: usize = 192 << 20;
+pub const MEMORY_BUDGET: usize = 128 << 20;
 
 /// One partition's rows of one batch, without the partition columns: what a worker hands
 /// to the writer.
@@ -448,8 +448,9 @@ impl PartitionAppender {
     fn encode_all(&mut self, segments: &[((i32, i32), RecordBatch)]) -> Result<(), WarehouseError> {
         let layout = self.layout.clone();
         let columns = layout.leaf_columns;
-        let mut by_column: Vec<Vec<ColumnTask<'_>>> =
-            (0..columns).map(|_| Vec::with_capacity(segments.len())).collect();
+        let mut by_column: Vec<Vec<ColumnTask<'_>>> = (0..columns)
+            .map(|_| Vec::with_capacity(segments.len()))
+            .collect();
         for (key, p) in self.open.iter_mut() {
             let Some((_, batch)) = segments.iter().find(|(k, _)| k == key) else {
                 continue;
@@ -482,10 +483,12 @@ impl PartitionAppender {
         // Columns encode independently: on every core, whatever the order of the input.
         by_column.into_par_iter().try_for_each(|tasks| {
             tasks.into_iter().try_for_each(|(key, writer, leaf)| {
-                writer.write(&leaf).map_err(|source| WarehouseError::Encode {
-                    partition: key,
-                    source,
-                })
+                writer
+                    .write(&leaf)
+                    .map_err(|source| WarehouseError::Encode {
+                        partition: key,
+                        source,
+                    })
             })
         })?;
         for (key, batch) in segments {
