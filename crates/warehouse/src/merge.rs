@@ -199,12 +199,15 @@ pub fn keys_repeat_across_releases(dir: &Path, key: &[&str]) -> Result<bool, War
 /// Hashing for key maps: the keys are our own row bytes, so no DoS-resistant hash is needed.
 type FastHash = foldhash::fast::RandomState;
 
+/// Key column names with the type each is compared as.
+type TypedKey<'k> = Vec<(&'k str, DataType)>;
+
 /// A row converter for the `key` columns the batches have, and their types (the first
 /// batch that has a column decides its type).
 fn key_converter<'k>(
     batches: &[RecordBatch],
     key: &[&'k str],
-) -> Result<(RowConverter, Vec<(&'k str, DataType)>), WarehouseError> {
+) -> Result<(RowConverter, TypedKey<'k>), WarehouseError> {
     let typed: Vec<(&str, DataType)> = key
         .iter()
         .filter_map(|&k| {
