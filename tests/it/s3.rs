@@ -556,3 +556,44 @@ fn concurrent_s3_runs_never_both_publish_and_readers_see_one_snapshot() {
     );
     assert_eq!(remote_state(&remote), after);
 }
+
+/// The bucket through Ballista: the in-process scheduler and two executors read the S3
+/// snapshot (the executors share the client's object stores), and every saved query prints
+/// what the local engine prints over a folder loaded from the same files.
+#[cfg(feature = "ballista")]
+#[test]
+fn ballista_answers_every_saved_query_from_the_s3_warehouse() {
+    let Some(moto) = Moto::start("ballista_answers_every_saved_query_from_the_s3_warehouse") else {
+        return;
+    };
+    moto.bucket("rareflow-ballista");
+    let url = "s3://rareflow-ballista/wh";
+    let local = TempDir::new().unwrap();
+    let local_wh = local.path().to_str().unwrap();
+    let raw = repo().join("data/raw");
+    let at = ["--loaded-at", "2026-02-01"];
+    for warehouse in [local_wh, url] {
+        let out = moto.etl(&raw, warehouse, &at, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let queries = saved_queries();
+    assert!(queries.len() >= 20, "{queries:?}");
+    for name in &queries {
+        let expected = moto.query(local_wh, &["run", name, "--format", "csv"]);
+        assert!(
+            expected.status.success(),
+            "{name}: {}",
+            text(&expected.stderr)
+        );
+        let got = moto.query(
+            url,
+            &["--engine", "ballista", "run", name, "--format", "csv"],
+        );
+        assert!(
+            got.status.success(),
+            "{name} on Ballista from S3: {}",
+            text(&got.stderr)
+        );
+        assert_eq!(text(&got.stdout), text(&expected.stdout), "{name}");
+    }
+}
