@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::{IngestError, Rejected, RowError};
 use crate::gacc::{Currency, parse_number};
-use crate::text::open_decoded;
+use crate::text::{Encoding, open_text};
 
 /// What the title and unit lines say about a release.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,8 @@ pub fn read_headline(
     path: &Path,
     each: &mut dyn FnMut(Result<HeadlineRow, Rejected>),
 ) -> Result<HeadlineRelease, IngestError> {
-    let (reader, encoding) = open_decoded(path, encoding_rs::GB18030)?;
+    let reader = open_text(path, &[Encoding::Gb18030])?;
+    let report = reader.report();
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -179,6 +180,18 @@ pub fn read_headline(
 
     while let Some((line, r)) = next_line()? {
         let raw = r.iter().collect::<Vec<_>>().join(",");
+        if let Some(bad) = report.bad_line_of(&r) {
+            // Bytes not valid in the file's encoding: not loaded with U+FFFD in them.
+            let error = RowError::BadEncoding {
+                encoding: report.encoding_name(),
+            };
+            each(Err(Rejected {
+                line: bad,
+                error,
+                raw,
+            }));
+            continue;
+        }
         let cell = |i: usize| r.get(i).map(str::trim).unwrap_or("");
         let num = |i: usize, field: &str| -> Result<Option<f64>, Rejected> {
             let s = cell(i);
@@ -274,7 +287,7 @@ pub fn read_headline(
         currency,
         value_scale,
         title: title_text,
-        encoding,
+        encoding: report.encoding_name(),
     })
 }
 
@@ -323,5 +336,41 @@ mod tests {
             (None, Some(10460.0), Some(62000.5))
         );
         assert_eq!((bad[0].line, bad[0].error.code()), (5, "bad_number"));
+    }
+
+    #[test]
+    fn a_row_with_bytes_not_in_gb18030_is_a_bad_encoding_reject_not_a_replacement() {
+        let head = "2025年11月出口主要商品量值表（美元值）\r\n单位：万美元\r\n商品名称,计量单位,当月数量,当月金额,累计数量,累计金额\r\n";
+        // Past the 64 KiB the encoding is decided from, so the file is read as GB18030.
+        let rows: String = (0..2_000)
+            .map(|i| format!("商品{i},吨,1.0,2.0,3.0,4.0\r\n"))
+            .collect();
+        let text = format!("{head}{rows}");
+        let mut bytes = encoding_rs::GB18030.encode(&text).0.into_owned();
+        let bad_line = 3 + 2_000 + 1;
+        bytes.extend_from_slice(b"\xff\xff,\xb6\xd6,5.0,6.0,7.0,8.0\r\n");
+        bytes.extend_from_slice(
+            &encoding_rs::GB18030
+                .encode("稀土,吨,9.0,10.0,11.0,12.0\r\n")
+                .0,
+        );
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("h.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let (mut ok, mut bad) = (Vec::new(), Vec::new());
+        let release = read_headline(&path, &mut |r| match r {
+            Ok(r) => ok.push(r),
+            Err(e) => bad.push(e),
+        })
+        .unwrap();
+        assert_eq!(release.encoding, "GB18030");
+        assert_eq!(ok.len(), 2_001);
+        assert_eq!(ok.last().map(|r| r.series.as_str()), Some("稀土"));
+        assert_eq!(bad.len(), 1);
+        assert_eq!(
+            (bad[0].line, bad[0].error.code()),
+            (bad_line, "bad_encoding")
+        );
+        assert!(ok.iter().all(|r| !r.series.contains('\u{fffd}')));
     }
 }

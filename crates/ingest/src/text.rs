@@ -28,7 +28,7 @@ mod stream;
 mod tests;
 
 pub use chunk::{BadLine, BadLineKind, Chunk, ChunkReader, Header};
-pub use stream::{TextReader, TextReport, open_decoded, open_text};
+pub use stream::{TextReader, TextReport, open_text};
 
 /// Target size of one chunk of input bytes.
 pub const DEFAULT_CHUNK_BYTES: usize = 2 << 20;

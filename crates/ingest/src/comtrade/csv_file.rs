@@ -8,14 +8,15 @@ use serde_json::{Map, Value};
 use super::codes::v1_name;
 use super::{ComtradeFile, ComtradeLayout, ComtradeRecord, from_v1, legacy};
 use crate::error::{IngestError, Rejected, RowError};
-use crate::text::open_decoded;
+use crate::text::{Encoding, open_text};
 
 /// Reads a Comtrade CSV (UTF-8, or Windows-1252 when not UTF-8; CRLF or LF).
 pub(crate) fn read_csv(
     path: &Path,
     each: &mut dyn FnMut(Result<ComtradeRecord, Rejected>),
 ) -> Result<ComtradeFile, IngestError> {
-    let (reader, encoding) = open_decoded(path, encoding_rs::WINDOWS_1252)?;
+    let reader = open_text(path, &[Encoding::Windows1252])?;
+    let report = reader.report();
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let malformed = |e: csv::Error| IngestError::Malformed {
         path: path.to_owned(),
@@ -68,7 +69,9 @@ pub(crate) fn read_csv(
                 let line = e.position().map_or(0, |p| p.line());
                 each(Err(Rejected {
                     line,
-                    error: RowError::BadEncoding { encoding },
+                    error: RowError::BadEncoding {
+                        encoding: report.encoding_name(),
+                    },
                     raw: e.to_string(),
                 }));
                 continue;
@@ -77,6 +80,18 @@ pub(crate) fn read_csv(
         let line = record.position().map_or(0, |p| p.line());
         let raw = record.iter().collect::<Vec<_>>().join(",");
         if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if let Some(bad) = report.bad_line_of(&record) {
+            // Bytes not valid in the file's encoding: the record is not loaded with U+FFFD.
+            let error = RowError::BadEncoding {
+                encoding: report.encoding_name(),
+            };
+            each(Err(Rejected {
+                line: bad,
+                error,
+                raw,
+            }));
             continue;
         }
         let mut width = record.len();
@@ -118,7 +133,7 @@ pub(crate) fn read_csv(
     }
     Ok(ComtradeFile {
         layout,
-        encoding,
+        encoding: report.encoding_name(),
         warnings,
     })
 }

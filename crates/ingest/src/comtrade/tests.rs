@@ -128,3 +128,31 @@ fn legacy_flow_letters_from_the_newer_site() {
     assert_eq!(legacy_flow(Some("0"), Some("ZZ")).as_deref(), Some("ZZ"));
     assert_eq!(legacy_flow(Some("0"), None), None);
 }
+
+#[test]
+fn a_utf8_csv_row_with_invalid_bytes_is_a_bad_encoding_reject_not_a_replacement() {
+    // UTF-8 from the start (Curaçao in the first rows), then, past the 64 KiB the encoding is
+    // decided from, a row whose partner name holds a byte that is not UTF-8.
+    let mut csv =
+        b"period,reporterCode,flowCode,partnerCode,partnerDesc,cmdCode,primaryValue\n".to_vec();
+    for i in 0..2_000 {
+        csv.extend_from_slice(
+            format!("202501,392,M,531,Curaçao,{:06},{i}\n", 850000 + i).as_bytes(),
+        );
+    }
+    csv.extend_from_slice(b"202501,392,M,531,Cura\xe7ao,859999,1\n");
+    csv.extend_from_slice(b"202501,392,M,156,China,850511,2\n");
+    let (ok, bad, _) = read("u.csv", &csv);
+    assert_eq!(ok.len(), 2_001);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!((bad[0].line, bad[0].error.code()), (2_002, "bad_encoding"));
+    assert!(
+        bad[0].error.to_string().contains("UTF-8"),
+        "{}",
+        bad[0].error
+    );
+    assert!(
+        ok.iter()
+            .all(|r| !r.partner_desc.as_deref().unwrap_or("").contains('\u{fffd}'))
+    );
+}

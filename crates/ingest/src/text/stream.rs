@@ -57,6 +57,25 @@ impl TextReport {
         state.bad_lines.get(at).copied().filter(|&l| l <= last)
     }
 
+    /// The first undecodable line of a csv record read from this stream, if any (a quoted
+    /// field may span lines).
+    pub fn bad_line_of(&self, record: &csv::StringRecord) -> Option<u64> {
+        let first = record.position().map_or(0, |p| p.line());
+        let breaks: usize = record
+            .iter()
+            .map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count())
+            .sum();
+        self.bad_line_in(first, first + breaks as u64)
+    }
+
+    /// The encoding's name for messages: `UTF-8` while the text seen so far is plain ASCII.
+    pub fn encoding_name(&self) -> &'static str {
+        match self.encoding() {
+            Encoding::Ascii => "UTF-8",
+            e => e.name(),
+        }
+    }
+
     fn record(&self, line: u64) {
         let mut state = self.state();
         if state.bad_lines.last() != Some(&line) {
@@ -203,30 +222,4 @@ pub fn open_text(path: &Path, fallbacks: &'static [Encoding]) -> Result<TextRead
         done: false,
         report: TextReport::new(encoding.unwrap_or(Encoding::Ascii)),
     })
-}
-
-/// Opens a text file for streaming as UTF-8 with the one sniffer: `fallback` is GB18030 or
-/// windows-1252 (others allow UTF-8 only). Returns the reader and the encoding's name
-/// (`UTF-8` when the start of the file is plain ASCII).
-///
-/// Bytes not valid in the file's encoding come out as U+FFFD and are not reported to the
-/// caller: new code calls [`open_text`], whose [`TextReport`] lists those lines so that
-/// their records become `bad_encoding` rejects.
-pub fn open_decoded(
-    path: &Path,
-    fallback: &'static encoding_rs::Encoding,
-) -> Result<(Box<dyn Read + Send>, &'static str), IngestError> {
-    let fallbacks: &'static [Encoding] = if fallback == encoding_rs::GB18030 {
-        &[Encoding::Gb18030]
-    } else if fallback == encoding_rs::WINDOWS_1252 {
-        &[Encoding::Windows1252]
-    } else {
-        &[]
-    };
-    let reader = open_text(path, fallbacks)?;
-    let name = match reader.report().encoding() {
-        Encoding::Ascii => "UTF-8",
-        e => e.name(),
-    };
-    Ok((Box::new(reader), name))
 }

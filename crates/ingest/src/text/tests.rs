@@ -201,7 +201,8 @@ fn text_stream_reports_bad_lines_and_strips_cr() {
     assert_eq!(report.bad_line_in(4, 9), None);
     // Latin-1 where the source allows it.
     let (_dir, path) = file(b"name\nCura\xe7ao\nT\xfcrkiye\n");
-    let (mut reader, name) = open_decoded(&path, encoding_rs::WINDOWS_1252).unwrap();
+    let mut reader = open_text(&path, &[Encoding::Windows1252]).unwrap();
+    let name = reader.report().encoding_name();
     let mut text = String::new();
     reader.read_to_string(&mut text).unwrap();
     assert_eq!(
