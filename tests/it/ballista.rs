@@ -112,18 +112,27 @@ async fn a_join_whose_side_has_no_rows_finishes_on_ballista() {
     // With Ballista's adaptive planner on, a stage without rows never finished: the mirror
     // query over a warehouse without US data spun for minutes.
     let cluster = ballista_session().await;
-    let sql = "WITH c AS (SELECT period, SUM(quantity_kg) AS kg FROM trade_flows \
-                 WHERE reporter = 'CHN' GROUP BY period), \
-               u AS (SELECT period, SUM(quantity_kg) AS kg FROM trade_flows \
-                 WHERE reporter = 'nobody' GROUP BY period) \
-               SELECT c.period, c.kg, u.kg AS other FROM c LEFT JOIN u ON u.period = c.period \
-               WHERE c.period < DATE '1900-01-01' ORDER BY c.period";
+    // mirror_magnets_us's shape, with the US side empty.
+    let sql = "WITH china AS (SELECT period, SUM(quantity_kg) AS kg FROM trade_flows \
+                 WHERE source = 'gacc' AND flow = 'export' AND partner = 'USA' \
+                 AND product_group = 'magnet' GROUP BY period), \
+               us AS (SELECT period, SUM(quantity_kg) AS kg FROM trade_flows \
+                 WHERE source = 'no such source' AND partner = 'CHN' GROUP BY period) \
+               SELECT c.period, c.kg, u0.kg AS same_month, u1.kg AS next_month FROM china c \
+               LEFT JOIN us u0 ON u0.period = c.period \
+               LEFT JOIN us u1 ON u1.period = c.period + INTERVAL '1 month' \
+               ORDER BY c.period";
     let run = cluster.collect("<test>", sql, ParamValues::List(vec![]));
     let got = tokio::time::timeout(std::time::Duration::from_secs(60), run)
         .await
         .expect("finishes within a minute")
         .unwrap();
-    assert!(rows(&got).is_empty());
+    let got = rows(&got);
+    assert!(!got.is_empty(), "China reports magnet exports to the US");
+    assert!(
+        got.iter().all(|r| r[2] == "NULL" || r[2].is_empty()),
+        "{got:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
