@@ -184,6 +184,10 @@ fn stdout_err(source: std::io::Error) -> QueryError {
 
 async fn execute(cli: Cli) -> Result<(), QueryError> {
     let as_of = cli.as_of.unwrap_or(AsOf::Latest);
+    // The warehouse on the chosen engine, for the commands that query it.
+    let open = || {
+        rareflow_query::ballista::open(cli.engine, cli.scheduler.as_deref(), &cli.warehouse, as_of)
+    };
     match cli.command {
         Command::List => {
             let queries = SavedQuery::list(&cli.sql_dir)?;
@@ -217,13 +221,7 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
             .write_all(rareflow_query::describe::format_tables().as_bytes())
             .map_err(stdout_err),
         Command::Describe { table: Some(table) } => {
-            let session = rareflow_query::ballista::open(
-                cli.engine,
-                cli.scheduler.as_deref(),
-                &cli.warehouse,
-                as_of,
-            )
-            .await?;
+            let session = open().await?;
             let columns = rareflow_query::describe::describe_table(&session, &table).await?;
             let about = rareflow_query::describe::table_description(&table).unwrap_or_default();
             let text = rareflow_query::describe::format_columns(&columns);
@@ -244,13 +242,7 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
             format,
             output,
         } => {
-            let session = rareflow_query::ballista::open(
-                cli.engine,
-                cli.scheduler.as_deref(),
-                &cli.warehouse,
-                as_of,
-            )
-            .await?;
+            let session = open().await?;
             let brief = rareflow_query::report::brief(&session, &cli.sql_dir, &month).await?;
             let text = brief.render(format)?;
             match output {
@@ -270,13 +262,7 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
         Command::Run { query, output } => {
             let saved = SavedQuery::resolve(&query, &cli.sql_dir)?;
             let params = bind(&saved.params, &output.params)?;
-            let session = rareflow_query::ballista::open(
-                cli.engine,
-                cli.scheduler.as_deref(),
-                &cli.warehouse,
-                as_of,
-            )
-            .await?;
+            let session = open().await?;
             let origin = saved.path.display().to_string();
             let stream = session.stream(&origin, &saved.sql, params).await?;
             let stream = match &output.chart {
@@ -308,13 +294,7 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
                 })
                 .collect();
             let params = bind(&specs, &output.params)?;
-            let session = rareflow_query::ballista::open(
-                cli.engine,
-                cli.scheduler.as_deref(),
-                &cli.warehouse,
-                as_of,
-            )
-            .await?;
+            let session = open().await?;
             let stream = session.stream("<command line>", &statement, params).await?;
             let stream = match &output.chart {
                 Some(path) => {

@@ -217,6 +217,34 @@ fn raw_without_2026() -> TempDir {
     raw
 }
 
+/// Every saved query prints the same CSV from the warehouse at `url` (run with `engine`
+/// arguments) as the local engine prints from the folder `local_wh`.
+fn saved_queries_answer_alike(moto: &Moto, local_wh: &str, url: &str, engine: &[&str]) {
+    let queries = saved_queries();
+    assert!(queries.len() >= 20, "{queries:?}");
+    for name in &queries {
+        let expected = moto.query(local_wh, &["run", name, "--format", "csv"]);
+        assert!(
+            expected.status.success(),
+            "{name}: {}",
+            text(&expected.stderr)
+        );
+        let args: Vec<&str> = engine
+            .iter()
+            .copied()
+            .chain(["run", name, "--format", "csv"])
+            .collect();
+        let got = moto.query(url, &args);
+        assert!(
+            got.status.success(),
+            "{name} from {url} {engine:?}: {}",
+            text(&got.stderr)
+        );
+        assert_eq!(text(&got.stdout), text(&expected.stdout), "{name}");
+        assert!(!got.stdout.is_empty(), "{name}");
+    }
+}
+
 fn saved_queries() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(repo().join("sql"))
         .unwrap()
@@ -271,20 +299,7 @@ fn an_s3_warehouse_answers_every_saved_query_as_a_folder_does() {
     assert_eq!(pointer(&remote).as_deref(), Some("000002"));
     assert_eq!(snapshot_ids(&remote), vec![1, 2]);
 
-    let queries = saved_queries();
-    assert!(queries.len() >= 15, "{queries:?}");
-    for name in &queries {
-        let expected = moto.query(local_wh, &["run", name, "--format", "csv"]);
-        assert!(
-            expected.status.success(),
-            "{name}: {}",
-            text(&expected.stderr)
-        );
-        let got = moto.query(url, &["run", name, "--format", "csv"]);
-        assert!(got.status.success(), "{name} on S3: {}", text(&got.stderr));
-        assert_eq!(text(&got.stdout), text(&expected.stdout), "{name}");
-        assert!(!got.stdout.is_empty(), "{name}");
-    }
+    saved_queries_answer_alike(&moto, local_wh, url, &[]);
 
     // Nothing new: nothing written, the pointer stays.
     let out = moto.etl(&full, url, &at("2026-03-01"), &[]);
@@ -576,24 +591,5 @@ fn ballista_answers_every_saved_query_from_the_s3_warehouse() {
         let out = moto.etl(&raw, warehouse, &at, &[]);
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    let queries = saved_queries();
-    assert!(queries.len() >= 20, "{queries:?}");
-    for name in &queries {
-        let expected = moto.query(local_wh, &["run", name, "--format", "csv"]);
-        assert!(
-            expected.status.success(),
-            "{name}: {}",
-            text(&expected.stderr)
-        );
-        let got = moto.query(
-            url,
-            &["--engine", "ballista", "run", name, "--format", "csv"],
-        );
-        assert!(
-            got.status.success(),
-            "{name} on Ballista from S3: {}",
-            text(&got.stderr)
-        );
-        assert_eq!(text(&got.stdout), text(&expected.stdout), "{name}");
-    }
+    saved_queries_answer_alike(&moto, local_wh, url, &["--engine", "ballista"]);
 }

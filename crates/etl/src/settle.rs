@@ -9,12 +9,10 @@ use std::path::Path;
 
 use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rareflow_normalize::schema::TRADE_FLOWS_KEY;
 use rareflow_warehouse::merge::{
     keep_files, keys_repeat_across_releases, link_dir, list_partitions, partition_dir,
-    read_dir_batches, releases, supersede,
+    read_dir_batches, supersede,
 };
 use rareflow_warehouse::{TableWriter, WarehouseError};
 use rayon::prelude::*;
@@ -69,16 +67,12 @@ impl Settle<'_> {
     /// The partitions of this run's rows where two releases report the same figure: only
     /// they need rewriting. Checked on every core (it reads the key columns back).
     fn repeated_keys(&self) -> Result<BTreeSet<(i32, i32)>, EtlError> {
-        let checked = list_partitions(self.incoming)?
-            .into_iter()
-            .filter(|p| self.may_share_keys.contains(p))
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|p| {
+        let checked = self
+            .may_share_keys
+            .par_iter()
+            .map(|&p| {
                 let dir = partition_dir(self.incoming, p);
-                let repeats = releases_in(&dir)?.len() > 1
-                    && keys_repeat_across_releases(&dir, &TRADE_FLOWS_KEY)?;
-                Ok((p, repeats))
+                Ok((p, keys_repeat_across_releases(&dir, &TRADE_FLOWS_KEY)?))
             })
             .collect::<Result<Vec<_>, EtlError>>()?;
         Ok(checked
@@ -154,27 +148,6 @@ pub(crate) fn drop_files(
         let kept = filter_record_batch(&b, &mask)?;
         if kept.num_rows() > 0 {
             out.push(kept);
-        }
-    }
-    Ok(out)
-}
-
-/// The releases present in a partition folder, read from the `release_seq` column only.
-fn releases_in(dir: &Path) -> Result<BTreeSet<i64>, EtlError> {
-    let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).map_err(WarehouseError::io("list", dir))? {
-        let path = entry.map_err(WarehouseError::io("list", dir))?.path();
-        let file = std::fs::File::open(&path).map_err(WarehouseError::io("open", &path))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(WarehouseError::parquet(&path))?;
-        let idx = builder.schema().index_of("release_seq")?;
-        let mask = ProjectionMask::roots(builder.parquet_schema(), [idx]);
-        for batch in builder
-            .with_projection(mask)
-            .build()
-            .map_err(WarehouseError::parquet(&path))?
-        {
-            out.extend(releases(&[batch?])?);
         }
     }
     Ok(out)

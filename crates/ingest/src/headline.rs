@@ -180,16 +180,8 @@ pub fn read_headline(
 
     while let Some((line, r)) = next_line()? {
         let raw = r.iter().collect::<Vec<_>>().join(",");
-        if let Some(bad) = report.bad_line_of(&r) {
-            // Bytes not valid in the file's encoding: not loaded with U+FFFD in them.
-            let error = RowError::BadEncoding {
-                encoding: report.encoding_name(),
-            };
-            each(Err(Rejected {
-                line: bad,
-                error,
-                raw,
-            }));
+        if let Some(rejected) = report.bad_encoding(&r, &raw) {
+            each(Err(rejected));
             continue;
         }
         let cell = |i: usize| r.get(i).map(str::trim).unwrap_or("");
@@ -295,6 +287,20 @@ pub fn read_headline(
 mod tests {
     use super::*;
 
+    /// Reads `bytes` as a headline table file: the release, its rows and its rejects.
+    fn read(bytes: &[u8]) -> (HeadlineRelease, Vec<HeadlineRow>, Vec<Rejected>) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("h.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let (mut ok, mut bad) = (Vec::new(), Vec::new());
+        let release = read_headline(&path, &mut |r| match r {
+            Ok(r) => ok.push(r),
+            Err(e) => bad.push(e),
+        })
+        .unwrap();
+        (release, ok, bad)
+    }
+
     #[test]
     fn titles() {
         assert_eq!(
@@ -313,15 +319,7 @@ mod tests {
     fn reads_a_combined_release_in_gb18030() {
         let text = "2026年1-2月出口主要商品量值表（人民币值）\r\n单位：万元\r\n商品名称,计量单位,当月数量,当月金额,累计数量,累计金额,累计比去年同期±%数量,累计比去年同期±%金额\r\n稀土,吨,,,\"10,460.0\",\"62,000.5\",22.9,10.1\r\n钢材,万吨,,,1800.0,x,1.0,2.0\r\n";
         let (bytes, _, _) = encoding_rs::GB18030.encode(text);
-        let dir = tempfile::TempDir::new().unwrap();
-        let path = dir.path().join("h.csv");
-        std::fs::write(&path, &bytes).unwrap();
-        let (mut ok, mut bad) = (Vec::new(), Vec::new());
-        let release = read_headline(&path, &mut |r| match r {
-            Ok(r) => ok.push(r),
-            Err(e) => bad.push(e),
-        })
-        .unwrap();
+        let (release, ok, bad) = read(&bytes);
         assert_eq!(
             (release.year, release.first_month, release.last_month),
             (2026, 1, 2)
@@ -354,15 +352,7 @@ mod tests {
                 .encode("稀土,吨,9.0,10.0,11.0,12.0\r\n")
                 .0,
         );
-        let dir = tempfile::TempDir::new().unwrap();
-        let path = dir.path().join("h.csv");
-        std::fs::write(&path, &bytes).unwrap();
-        let (mut ok, mut bad) = (Vec::new(), Vec::new());
-        let release = read_headline(&path, &mut |r| match r {
-            Ok(r) => ok.push(r),
-            Err(e) => bad.push(e),
-        })
-        .unwrap();
+        let (release, ok, bad) = read(&bytes);
         assert_eq!(release.encoding, "GB18030");
         assert_eq!(ok.len(), 2_001);
         assert_eq!(ok.last().map(|r| r.series.as_str()), Some("稀土"));

@@ -35,6 +35,7 @@ pub mod manifest;
 pub mod merge;
 pub mod parallel;
 pub mod remote;
+mod split;
 pub mod store;
 pub mod writer;
 

@@ -60,14 +60,28 @@ fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, WarehouseError> {
 
 /// Every row of the Parquet files directly in `dir` (one partition, or an unpartitioned table).
 pub fn read_dir_batches(dir: &Path) -> Result<Vec<RecordBatch>, WarehouseError> {
+    read_dir_columns(dir, None)
+}
+
+/// The rows of the Parquet files directly in `dir`, with only the `columns` each file has
+/// (all columns when `None`).
+pub fn read_dir_columns(
+    dir: &Path,
+    columns: Option<&[&str]>,
+) -> Result<Vec<RecordBatch>, WarehouseError> {
     let mut out = Vec::new();
     for path in parquet_files(dir)? {
         let file = fs::File::open(&path).map_err(WarehouseError::io("open", &path))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(WarehouseError::parquet(&path))?
-            .with_batch_size(64 * 1024)
-            .build()
-            .map_err(WarehouseError::parquet(&path))?;
+            .with_batch_size(64 * 1024);
+        if let Some(columns) = columns {
+            let schema = builder.schema().clone();
+            let wanted = columns.iter().filter_map(|c| schema.index_of(c).ok());
+            let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
+            builder = builder.with_projection(mask);
+        }
+        let reader = builder.build().map_err(WarehouseError::parquet(&path))?;
         for batch in reader {
             out.push(batch.map_err(|e| WarehouseError::Parquet {
                 path: path.clone(),
@@ -154,30 +168,8 @@ fn key_columns(b: &RecordBatch, key: &[(&str, DataType)]) -> Result<Vec<ArrayRef
 /// a partition filled by several files of one run (a release grouped by commodity or
 /// partner interleaves its months) is usually settled by moving its files.
 pub fn keys_repeat_across_releases(dir: &Path, key: &[&str]) -> Result<bool, WarehouseError> {
-    let mut batches = Vec::new();
-    for path in parquet_files(dir)? {
-        let file = fs::File::open(&path).map_err(WarehouseError::io("open", &path))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(WarehouseError::parquet(&path))?;
-        let schema = builder.schema().clone();
-        let wanted: Vec<usize> = key
-            .iter()
-            .chain(std::iter::once(&"release_seq"))
-            .filter_map(|k| schema.index_of(k).ok())
-            .collect();
-        let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(64 * 1024)
-            .build()
-            .map_err(WarehouseError::parquet(&path))?;
-        for batch in reader {
-            batches.push(batch.map_err(|e| WarehouseError::Parquet {
-                path: path.clone(),
-                source: parquet::errors::ParquetError::External(Box::new(e)),
-            })?);
-        }
-    }
+    let columns: Vec<&str> = key.iter().copied().chain(["release_seq"]).collect();
+    let batches = read_dir_columns(dir, Some(&columns))?;
     let (converter, typed) = key_converter(&batches, key)?;
     let rows = batches
         .iter()

@@ -82,16 +82,8 @@ pub(crate) fn read_csv(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        if let Some(bad) = report.bad_line_of(&record) {
-            // Bytes not valid in the file's encoding: the record is not loaded with U+FFFD.
-            let error = RowError::BadEncoding {
-                encoding: report.encoding_name(),
-            };
-            each(Err(Rejected {
-                line: bad,
-                error,
-                raw,
-            }));
+        if let Some(rejected) = report.bad_encoding(&record, &raw) {
+            each(Err(rejected));
             continue;
         }
         let mut width = record.len();

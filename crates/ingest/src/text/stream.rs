@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use encoding_rs::{Decoder, DecoderResult};
 
 use super::{Encoding, SAMPLE_BYTES, check_start, read_up_to, sniff};
-use crate::error::IngestError;
+use crate::error::{IngestError, Rejected, RowError};
 
 /// Bytes decoded at a time.
 const BLOCK_BYTES: usize = 64 << 10;
@@ -57,15 +57,23 @@ impl TextReport {
         state.bad_lines.get(at).copied().filter(|&l| l <= last)
     }
 
-    /// The first undecodable line of a csv record read from this stream, if any (a quoted
-    /// field may span lines).
-    pub fn bad_line_of(&self, record: &csv::StringRecord) -> Option<u64> {
+    /// A `bad_encoding` reject for a csv record read from this stream when one of its lines
+    /// (a quoted field may span lines) holds bytes not valid in the file's encoding: they
+    /// are U+FFFD in the stream, and such a record must not be loaded.
+    pub fn bad_encoding(&self, record: &csv::StringRecord, raw: &str) -> Option<Rejected> {
         let first = record.position().map_or(0, |p| p.line());
         let breaks: usize = record
             .iter()
             .map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count())
             .sum();
-        self.bad_line_in(first, first + breaks as u64)
+        let line = self.bad_line_in(first, first + breaks as u64)?;
+        Some(Rejected {
+            line,
+            error: RowError::BadEncoding {
+                encoding: self.encoding_name(),
+            },
+            raw: raw.to_owned(),
+        })
     }
 
     /// The encoding's name for messages: `UTF-8` while the text seen so far is plain ASCII.
