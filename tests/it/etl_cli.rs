@@ -126,7 +126,7 @@ fn one_json_line_per_file_when_not_a_terminal() {
         .to_owned();
     assert_eq!(
         line,
-        r#"{"event":"file","source":"gacc","file":"gacc/export/2025/a.csv","rows_read":1,"rows_loaded":1,"rows_rejected":0,"rows_without_usd":0,"unchanged":false,"skipped":null,"warnings":[]}"#
+        r#"{"event":"file","source":"gacc","file":"gacc/export/2025/a.csv","rows_read":1,"rows_loaded":1,"rows_rejected":0,"rows_without_usd":0,"unchanged":false,"outcome":"loaded","skipped":null,"warnings":[]}"#
     );
 }
 

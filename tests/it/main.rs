@@ -15,6 +15,7 @@ mod corpus;
 mod etl_cli;
 mod gacc_real;
 mod gacc_shapes;
+mod lossless;
 mod publish;
 mod query;
 mod quirks;

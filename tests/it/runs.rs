@@ -110,7 +110,7 @@ fn a_revision_supersedes_and_the_old_figures_stay_answerable() {
     let second = etl(raw.path(), wh.path(), Some("2026-01-20"), false);
     assert!(second.published);
     assert_eq!(
-        second.files.iter().filter(|f| !f.unchanged).count(),
+        second.files.iter().filter(|f| !f.is_unchanged()).count(),
         1,
         "only the new release is read"
     );
@@ -174,7 +174,7 @@ fn a_revision_supersedes_and_the_old_figures_stay_answerable() {
     let sql_log = "SELECT source_file, content_sha256, release_seq, loaded_at, rows_read, rows_loaded FROM ingest_log";
     let (current, old, log) = (rows(sql_current), rows(sql_old), rows(sql_log));
     let full = etl(raw.path(), wh.path(), None, true);
-    assert!(full.files.iter().all(|f| !f.unchanged));
+    assert!(full.files.iter().all(|f| !f.is_unchanged()));
     assert_eq!(rows(sql_current), current);
     assert_eq!(rows(sql_old), old);
     assert_eq!(rows(sql_log), log);
@@ -189,7 +189,7 @@ fn an_unchanged_rerun_does_almost_nothing_and_untouched_partitions_are_reused() 
     let again = etl(raw.path(), wh.path(), None, false);
     assert!(!again.published, "nothing changed: nothing is written");
     assert_eq!(again.snapshot, first.snapshot);
-    assert!(again.files.iter().all(|f| f.unchanged));
+    assert!(again.files.iter().all(|f| f.is_unchanged()));
 
     // A new release for November rewrites November only; every other partition is a hard
     // link to the previous snapshot's file.

@@ -2,6 +2,7 @@
 //! registry, and the source that claims it reads it. Which folders exist is the sources'
 //! business (`Source::pattern`), not the pipeline's.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rareflow_normalize::Registry;
@@ -20,16 +21,47 @@ pub struct RawFile {
     pub bytes: u64,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// A folder's identity on disk (device, inode): the same folder reached through a link is
+/// walked once, and a link back up (`loop -> ..`) ends instead of multiplying paths.
+#[cfg(unix)]
+fn folder_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Walks `dir`: real folders before links, each in name order, so a folder reached both
+/// directly and through a link (`latest -> 2025`) is listed under its real path.
+fn walk(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         // Hidden files and folders (editor swap files, .DS_Store) are nobody's release.
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out)?;
+        let is_link = entry.file_type()?.is_symlink();
+        entries.push((is_link, entry.file_name(), entry.path()));
+    }
+    entries.sort();
+    for (is_link, _, path) in entries {
+        // Follows links.
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if is_link && e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(link = %path.display(), "link to nothing: not a release");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if meta.is_dir() {
+            if folder_id(&meta).is_none_or(|id| seen.insert(id)) {
+                walk(&path, seen, out)?;
+            }
         } else {
             out.push(path);
         }
@@ -47,7 +79,11 @@ pub fn discover(raw: &Path, registry: &Registry) -> std::io::Result<(Vec<RawFile
         ));
     }
     let mut paths = Vec::new();
-    walk(raw, &mut paths)?;
+    let mut seen = HashSet::new();
+    if let Some(id) = folder_id(&std::fs::metadata(raw)?) {
+        seen.insert(id);
+    }
+    walk(raw, &mut seen, &mut paths)?;
     let (mut files, mut ignored) = (Vec::new(), Vec::new());
     for path in paths {
         let relative = path

@@ -59,13 +59,58 @@ pub enum EtlError {
     },
     /// The publish gate (data checks with `--strict`) refused the snapshot.
     #[error("not published: {0}")]
-    Refused(String),
-    /// A worker thread panicked (a bug); the run stops cleanly instead of aborting.
-    #[error("a worker thread failed: {0}")]
-    Worker(String),
+    Refused(GateError),
+    /// `--reference DIR` names a folder that is not there.
+    #[error("{}: reference folder not found", path.display())]
+    ReferenceDirMissing {
+        /// The folder given.
+        path: PathBuf,
+    },
+    /// Reading a file panicked (a bug): an error for that file (skipped with
+    /// `--keep-going`), never an abort of the run.
+    #[error("{file}: reading failed (a bug, please report it): {message}")]
+    Panicked {
+        /// The file being read.
+        file: String,
+        /// What the panic said.
+        message: String,
+    },
+    /// A file's reader handed out pieces of work that never came back (a bug).
+    #[error("{file}: {handed_out} pieces of work handed out, {came_back} came back")]
+    PiecesLost {
+        /// The file being read.
+        file: String,
+        /// Pieces the reader handed out.
+        handed_out: u64,
+        /// Pieces written.
+        came_back: u64,
+    },
+}
+
+/// Why the publish gate refused a snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// Data checks failed under `--strict`.
+    #[error("{failed} data checks failed (--strict)")]
+    ChecksFailed {
+        /// How many.
+        failed: usize,
+    },
+    /// The data checks could not run.
+    #[error("data checks could not run: {0}")]
+    ChecksDidNotRun(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl EtlError {
+    /// Whether the error belongs to one raw file (named in it): with `--keep-going` that
+    /// file is skipped and the run goes on.
+    pub fn names_a_file(&self) -> bool {
+        matches!(
+            self,
+            EtlError::Ingest(_) | EtlError::Panicked { .. } | EtlError::PiecesLost { .. }
+        )
+    }
+
     /// The exit code for this error: [`exit::LOCKED`] when another run holds the warehouse
     /// (or, on object storage, took over this run's lock or published first), else
     /// [`exit::FAILED`].
@@ -77,6 +122,7 @@ impl EtlError {
                 | WarehouseError::LockLost { .. }
                 | WarehouseError::PublishedFirst { .. },
             ) => exit::LOCKED,
+            EtlError::ReferenceDirMissing { .. } => exit::USAGE,
             _ => exit::FAILED,
         }
     }

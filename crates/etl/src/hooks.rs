@@ -11,8 +11,9 @@ pub struct Hooks {
 
 impl Hooks {
     /// `fail_at`: `NAME` or `NAME:N` aborts the process at the N-th call of that point (as a
-    /// kill would); `pause_at`: `NAME:MS` sleeps there. Errors name what is wrong, or that
-    /// this build has no hooks.
+    /// kill would), and `panic:NAME[:N]` panics there instead (a bug in a worker);
+    /// `pause_at`: `NAME:MS` sleeps there. Errors name what is wrong, or that this build has
+    /// no hooks.
     pub fn parse(fail_at: Option<&str>, pause_at: Option<&str>) -> Result<Hooks, String> {
         if fail_at.is_none() && pause_at.is_none() {
             return Ok(Hooks::default());
@@ -45,6 +46,8 @@ mod imp {
     #[derive(Debug)]
     pub(super) struct Inner {
         fail: Option<(String, u64)>,
+        /// Panic at the fail point instead of aborting the process.
+        panic: bool,
         pause: Option<(String, u64)>,
         calls: AtomicU64,
     }
@@ -61,8 +64,13 @@ mod imp {
     }
 
     pub(super) fn parse(fail: Option<&str>, pause: Option<&str>) -> Result<super::Hooks, String> {
+        let (panic, fail) = match fail.map(|f| f.strip_prefix("panic:")) {
+            Some(Some(rest)) => (true, Some(rest)),
+            _ => (false, fail),
+        };
         Ok(super::Hooks {
             inner: Some(Arc::new(Inner {
+                panic,
                 fail: fail.map(|f| spec(f, Some(1))).transpose()?,
                 pause: pause.map(|p| spec(p, None)).transpose()?,
                 calls: AtomicU64::new(0),
@@ -76,6 +84,9 @@ mod imp {
                 && point == name
                 && self.calls.fetch_add(1, Ordering::SeqCst) + 1 == *nth
             {
+                if self.panic {
+                    panic!("fail point {point} (test hook)");
+                }
                 std::process::abort();
             }
             if let Some((point, ms)) = &self.pause

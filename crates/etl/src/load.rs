@@ -7,6 +7,7 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -86,20 +87,14 @@ pub(crate) struct LoadContext<'a> {
     pub(crate) gather_only: bool,
 }
 
-impl<'a> LoadContext<'a> {
-    /// The same context, keeping only what the source gathers.
-    pub(crate) fn gather_only(&self) -> LoadContext<'a> {
-        LoadContext {
-            gather_only: true,
-            ..*self
-        }
-    }
-}
-
+/// Runs pieces until the channel closes. A piece that panics (a bug) becomes an error
+/// for its file instead of taking the process down; the worker goes on with the next.
 fn worker(
     rx: &Mutex<Receiver<(u64, Work)>>,
     tx: &SyncSender<Result<Done, EtlError>>,
     layout: &PartitionLayout,
+    file: &str,
+    hooks: &Hooks,
 ) {
     loop {
         let next = match rx.lock() {
@@ -107,7 +102,18 @@ fn worker(
             Err(_) => return,
         };
         let Ok((seq, work)) = next else { return };
-        let result = work().map_err(EtlError::from).and_then(|mut normalized| {
+        let run = AssertUnwindSafe(|| {
+            hooks.point("in-piece");
+            work()
+        });
+        let result = match std::panic::catch_unwind(run) {
+            Ok(result) => result.map_err(EtlError::from),
+            Err(panic) => Err(EtlError::Panicked {
+                file: file.to_owned(),
+                message: panic_message(panic.as_ref()),
+            }),
+        };
+        let result = result.and_then(|mut normalized| {
             let parts = layout.split(&normalized.flows)?;
             // The parts hold the rows now: free the batch.
             normalized.flows = RecordBatch::new_empty(normalized.flows.schema());
@@ -121,6 +127,15 @@ fn worker(
             return;
         }
     }
+}
+
+/// The text a panic was raised with.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 /// Reads `file` with `source` and writes its rows to `sinks`.
@@ -161,37 +176,68 @@ pub(crate) fn load_file(
         let reader = scope.spawn(move || {
             let facts = source.read(&source_file, &mut sink);
             sink.progress(file.bytes);
-            facts
+            (facts, sink.next)
         });
-        for _ in 0..threads {
-            let (rx, tx, layout) = (Arc::clone(&work_rx), done_tx.clone(), cx.layout);
-            scope.spawn(move || worker(&rx, &tx, layout));
-        }
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (rx, tx, layout) = (Arc::clone(&work_rx), done_tx.clone(), cx.layout);
+                let (name, hooks) = (file.relative.as_str(), cx.hooks);
+                scope.spawn(move || worker(&rx, &tx, layout, name, hooks))
+            })
+            .collect();
         drop((done_tx, work_rx));
 
-        // Put pieces back in file order, then write.
+        // Put pieces back in file order, then write. On the first error, stop taking
+        // results: dropping the receiver ends the workers, which ends the reader.
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
         let mut next = 0u64;
+        let mut outcome = Ok(());
         for result in done_rx {
-            let done = result?;
+            let done = match result {
+                Ok(done) => done,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
             waiting.insert(done.seq, done);
             while let Some(done) = waiting.remove(&next) {
                 next += 1;
-                write_piece(done, sinks, &mut loaded, cx.gather_only)?;
+                if let Err(e) = write_piece(done, sinks, &mut loaded, cx.gather_only) {
+                    outcome = Err(e);
+                    break;
+                }
                 cx.hooks.point("after-chunk");
             }
-        }
-        loaded.facts = match reader.join() {
-            Ok(facts) => facts?,
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                return Err(EtlError::Worker(message));
+            if outcome.is_err() {
+                break;
             }
+        }
+        // Every thread is joined here, so a panic is an error for this file, never an
+        // abort of the run (`thread::scope` would re-raise it).
+        let panicked = |panic: Box<dyn Any + Send>| EtlError::Panicked {
+            file: file.relative.clone(),
+            message: panic_message(panic.as_ref()),
         };
+        let mut worker_panic = None;
+        for w in workers {
+            if let Err(panic) = w.join() {
+                worker_panic.get_or_insert_with(|| panicked(panic));
+            }
+        }
+        let (facts, handed_out) = reader.join().map_err(panicked)?;
+        outcome?;
+        if let Some(e) = worker_panic {
+            return Err(e);
+        }
+        loaded.facts = facts?;
+        if next != handed_out || !waiting.is_empty() {
+            return Err(EtlError::PiecesLost {
+                file: file.relative.clone(),
+                handed_out,
+                came_back: next,
+            });
+        }
         Ok(())
     })?;
     Ok(loaded)

@@ -3,14 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::error::GateError;
 use crate::hooks::Hooks;
 
 /// Target bytes of input per piece of work (a chunk of whole lines).
 pub const DEFAULT_CHUNK_BYTES: usize = rareflow_ingest::text::DEFAULT_CHUNK_BYTES;
 
 /// A last look at the staged snapshot before it is published (data checks). `Err` stops
-/// the publish; the message says why.
-pub type PublishGate = Arc<dyn Fn(&Path) -> Result<(), String> + Send + Sync>;
+/// the publish and says why.
+pub type PublishGate = Arc<dyn Fn(&Path) -> Result<(), GateError> + Send + Sync>;
 
 /// What a run needs to know.
 #[derive(Clone)]

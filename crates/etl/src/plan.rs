@@ -10,7 +10,7 @@ use rareflow_warehouse::ManifestEntry;
 
 use crate::discover::RawFile;
 use crate::error::EtlError;
-use crate::summary::FileSummary;
+use crate::summary::{FileOutcome, FileSummary};
 
 /// What a run will do with each raw file.
 pub(crate) struct Plan {
@@ -19,14 +19,27 @@ pub(crate) struct Plan {
     pub(crate) removed: Vec<ManifestEntry>,
 }
 
+impl Plan {
+    /// Nothing to read, nothing gone: an incremental run has nothing to write.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.removed.is_empty() && self.files.iter().all(PlannedFile::is_quiet)
+    }
+}
+
 pub(crate) struct PlannedFile {
     pub(crate) raw: RawFile,
     /// Identity of the release (carried over when the content was seen before).
     pub(crate) release: Release,
     /// The previous snapshot's entry when the file is unchanged.
     pub(crate) unchanged: Option<ManifestEntry>,
-    /// The previous entry at the same path when the content changed.
+    /// The previous entry at the same path when the content changed (or when the same
+    /// content is normalized again).
     pub(crate) replaces: Option<ManifestEntry>,
+    /// Same content as the previous entry, read again because the reference data or the
+    /// normalizer changed since (the release keeps its identity).
+    pub(crate) renormalize: bool,
+    /// Another raw file with the same bytes, loaded in its place (one release).
+    pub(crate) same_as: Option<String>,
 }
 
 impl PlannedFile {
@@ -52,10 +65,29 @@ impl PlannedFile {
             rows_without_usd: count("rows_without_usd"),
             bytes: self.raw.bytes,
             sha256: entry.map(|e| e.sha256.clone()).unwrap_or_default(),
-            unchanged: true,
+            outcome: FileOutcome::Unchanged,
             warnings: Vec::new(),
-            skipped: None,
         }
+    }
+
+    /// The summary of a file that is not read: unchanged, or a copy of another.
+    pub(crate) fn quiet_summary(&self) -> FileSummary {
+        match &self.same_as {
+            Some(twin) => FileSummary {
+                file: self.raw.relative.clone(),
+                source: self.raw.source.to_owned(),
+                bytes: self.raw.bytes,
+                outcome: FileOutcome::SameAs { file: twin.clone() },
+                ..FileSummary::default()
+            },
+            None => self.unchanged_summary(),
+        }
+    }
+
+    /// Nothing to read and nothing that changed: unchanged, or a copy of another file that
+    /// replaces nothing.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.unchanged.is_some() || (self.same_as.is_some() && self.replaces.is_none())
     }
 }
 
@@ -70,11 +102,14 @@ pub(crate) fn modified_ns(path: &Path) -> i64 {
 
 /// Matches raw files against the previous manifest: same path, size and modification time
 /// (or, failing that, same content hash) is unchanged; anything else is a new release,
-/// numbered after every release seen before.
+/// numbered after every release seen before. A file normalized with other reference data
+/// (`fingerprint`) is read again as the same release; a file with the same bytes as another
+/// is that release, loaded once.
 pub(crate) fn plan_files(
     files: &[RawFile],
     manifest: &[ManifestEntry],
     loaded_at: Option<i64>,
+    fingerprint: &str,
 ) -> Result<Plan, EtlError> {
     let now = loaded_at.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -84,20 +119,23 @@ pub(crate) fn plan_files(
     let by_path: HashMap<&str, &ManifestEntry> =
         manifest.iter().map(|e| (e.file.as_str(), e)).collect();
     let mut next_seq = manifest.iter().map(|e| e.release_seq).max().unwrap_or(0) + 1;
-    let mut planned = Vec::with_capacity(files.len());
+    let mut planned: Vec<PlannedFile> = Vec::with_capacity(files.len());
     for raw in files {
         let previous = by_path.get(raw.relative.as_str()).copied();
         let modified = modified_ns(&raw.path);
         let same_stat =
             previous.is_some_and(|e| e.bytes == raw.bytes as i64 && e.modified_ns == modified);
-        let unchanged = match previous {
+        let same_content = match previous {
             Some(e) if same_stat => Some(e.clone()),
             Some(e) if e.bytes == raw.bytes as i64 && sha256_file(&raw.path)? == e.sha256 => {
                 Some(e.clone())
             }
             _ => None,
         };
-        let release = match &unchanged {
+        let renormalize = same_content
+            .as_ref()
+            .is_some_and(|e| e.reference_fingerprint.as_deref() != Some(fingerprint));
+        let release = match &same_content {
             Some(e) => Release {
                 seq: e.release_seq,
                 loaded_at: e.loaded_at,
@@ -111,13 +149,21 @@ pub(crate) fn plan_files(
                 }
             }
         };
+        let (unchanged, replaces) = match same_content {
+            Some(e) if renormalize => (None, Some(e)),
+            Some(e) => (Some(e), None),
+            None => (None, previous.cloned()),
+        };
         planned.push(PlannedFile {
             raw: raw.clone(),
             release,
-            replaces: previous.filter(|_| unchanged.is_none()).cloned(),
             unchanged,
+            replaces,
+            renormalize,
+            same_as: None,
         });
     }
+    find_copies(&mut planned)?;
     let present: HashSet<&str> = files.iter().map(|f| f.relative.as_str()).collect();
     let removed = manifest
         .iter()
@@ -128,6 +174,51 @@ pub(crate) fn plan_files(
         files: planned,
         removed,
     })
+}
+
+/// Marks files to read whose bytes equal another file's (a copy, or a second path through a
+/// link): the same release, loaded once. Only files of equal size are hashed, so a run
+/// without copies reads nothing more.
+fn find_copies(planned: &mut [PlannedFile]) -> Result<(), EtlError> {
+    let mut by_size: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, p) in planned.iter().enumerate() {
+        by_size.entry(p.raw.bytes).or_default().push(i);
+    }
+    let mut hashes: HashMap<usize, String> = HashMap::new();
+    let mut hash = |planned: &[PlannedFile], i: usize| -> Result<String, EtlError> {
+        if let Some(h) = hashes.get(&i) {
+            return Ok(h.clone());
+        }
+        let h = match &planned[i].unchanged {
+            Some(e) => e.sha256.clone(),
+            None => sha256_file(&planned[i].raw.path)?,
+        };
+        hashes.insert(i, h.clone());
+        Ok(h)
+    };
+    for i in 0..planned.len() {
+        let group = &by_size[&planned[i].raw.bytes];
+        if planned[i].unchanged.is_some() || group.len() < 2 {
+            continue;
+        }
+        let mine = hash(planned, i)?;
+        // A twin already in the warehouse first, else the first file read in this run.
+        let mut twin = None;
+        for &j in group.iter().filter(|&&j| j != i) {
+            let loaded = planned[j].unchanged.is_some();
+            let read_before = j < i && planned[j].same_as.is_none();
+            if (loaded || read_before) && hash(planned, j)? == mine {
+                twin = Some(j);
+                if loaded {
+                    break;
+                }
+            }
+        }
+        if let Some(j) = twin {
+            planned[i].same_as = Some(planned[j].raw.relative.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Every month from `first` to `last` (Date32 first days), as (year, month).

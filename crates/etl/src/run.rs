@@ -1,23 +1,18 @@
-//! One batch run: lock, discover, plan, load, settle, publish.
+//! One batch run, as named steps: reference data, lock, discover, plan, read each file,
+//! settle, write the side tables, check, publish.
 
-use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rareflow_normalize::schema::{REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL};
 use rareflow_normalize::{Reference, Registry};
-use rareflow_warehouse::merge::{keep_files, read_dir_batches};
-use rareflow_warehouse::{
-    IngestLogWriter, LogRow, PartitionAppender, PartitionLayout, TableWriter, Warehouse,
-    read_manifest,
-};
+use rareflow_warehouse::{Warehouse, read_manifest};
 
+use crate::batch::Batch;
 use crate::discover::discover;
 use crate::error::EtlError;
-use crate::load::{LoadContext, Loaded, Sinks, load_file};
+use crate::fingerprint::reference_fingerprint;
 use crate::options::RunOptions;
-use crate::plan::{PlannedFile, modified_ns, months_between, plan_files};
-use crate::settle::{Settle, drop_files};
+use crate::plan::{Plan, PlannedFile, plan_files};
 use crate::summary::{FileSummary, Progress, RunSummary};
 
 /// Runs a batch over every source of the registry: loads new and changed raw files into a
@@ -35,7 +30,8 @@ pub fn run_with(
     progress: &dyn Progress,
 ) -> Result<RunSummary, EtlError> {
     let started = Instant::now();
-    let reference = Arc::new(Reference::load(options.reference_dir.as_deref())?);
+    let reference = Arc::new(load_reference(options)?);
+    let fingerprint = reference_fingerprint(&reference)?;
     let warehouse = Warehouse::new(&options.warehouse);
     let lock = warehouse.lock(options.wait)?;
     let (files, ignored) =
@@ -43,7 +39,7 @@ pub fn run_with(
             path: options.raw.clone(),
             source,
         })?;
-    let previous = warehouse.current().ok();
+    let previous = warehouse.published()?;
     let manifest = match &previous {
         Some(dir) => read_manifest(dir)?,
         None => None,
@@ -53,153 +49,39 @@ pub fn run_with(
         &files,
         manifest.as_deref().unwrap_or_default(),
         options.loaded_at,
+        &fingerprint,
     )?;
-
-    let nothing_new = plan.removed.is_empty() && plan.files.iter().all(|f| f.unchanged.is_some());
-    if let (true, true, Some(snapshot)) = (incremental, nothing_new, &previous) {
-        return Ok(RunSummary {
-            files: plan
-                .files
-                .iter()
-                .map(PlannedFile::unchanged_summary)
-                .collect(),
-            ignored,
-            snapshot: snapshot.clone(),
-            elapsed: started.elapsed(),
-            published: false,
-        });
+    let reference_changed = reference_change(&plan);
+    let summary = |files: Vec<FileSummary>, snapshot, published| RunSummary {
+        files,
+        ignored: ignored.clone(),
+        snapshot,
+        elapsed: started.elapsed(),
+        published,
+        reference_changed: reference_changed.clone(),
+    };
+    if let (true, true, Some(snapshot)) = (incremental, plan.is_quiet(), &previous) {
+        let files = plan.files.iter().map(PlannedFile::quiet_summary).collect();
+        return Ok(summary(files, snapshot.clone(), false));
     }
-    let to_read = |f: &&PlannedFile| f.unchanged.is_none() || !incremental;
+    let to_read = |f: &&PlannedFile| (f.unchanged.is_none() || !incremental) && f.same_as.is_none();
     progress.start(plan.files.iter().filter(to_read).map(|f| f.raw.bytes).sum());
 
     let staging = warehouse.begin(&lock)?;
-    let incoming = staging.dir().join(".incoming");
-    let layout = PartitionLayout::new(&TRADE_FLOWS)?;
-    let mut sinks = Sinks {
-        flows: PartitionAppender::new(&incoming, layout.clone())?,
-        annual: TableWriter::create(
-            &staging.table_dir("trade_flows_annual"),
-            TRADE_FLOWS_ANNUAL.clone(),
-        )?,
-        rejects: TableWriter::create(&staging.table_dir("rejects"), REJECTS.clone())?,
-        gatherers: registry
-            .iter()
-            .filter_map(|s| s.gatherer().map(|g| (s.name(), g)))
-            .collect(),
-    };
-    let cx = LoadContext {
-        reference: &reference,
-        layout: &layout,
-        threads: options.threads,
-        chunk_bytes: options.chunk_bytes,
+    let mut batch = Batch::start(
+        registry,
+        options,
+        &reference,
+        &fingerprint,
+        &staging,
         progress,
-        hooks: &options.hooks,
-        gather_only: false,
-    };
-    let mut log = IngestLogWriter::default();
-    let mut dirty: BTreeSet<(i32, i32)> = BTreeSet::new();
-    let mut kept: HashSet<String> = HashSet::new();
-    let mut dropped: HashSet<String> = HashSet::new();
-    let mut summaries = Vec::with_capacity(plan.files.len());
+    )?;
+    let mut files = Vec::with_capacity(plan.files.len());
     for planned in &plan.files {
-        let file = &planned.raw;
-        let Some(source) = registry.by_name(file.source) else {
-            continue; // discover only lists files a source of this registry claims
-        };
-        progress.file(&file.relative);
-        if let (Some(entry), true) = (&planned.unchanged, incremental) {
-            log.carry(&entry.row)?;
-            if source.reread_unchanged() {
-                // What it gathers only makes sense with the others (headline tables): read
-                // it again for the gatherer; its rows in the other tables are kept as they are.
-                let again =
-                    load_file(source, file, planned.release, &cx.gather_only(), &mut sinks)?;
-                hand_over(&mut sinks, source.name(), again.gathered);
-            }
-            kept.insert(file.relative.clone());
-            let summary = planned.unchanged_summary();
-            progress.file_done(&summary);
-            summaries.push(summary);
-            continue;
-        }
-        let summary = match load_file(source, file, planned.release, &cx, &mut sinks) {
-            Ok(loaded) => {
-                let summary = log_file(planned, source.name(), &loaded, &mut log)?;
-                hand_over(&mut sinks, source.name(), loaded.gathered);
-                summary
-            }
-            Err(EtlError::Ingest(e)) if options.keep_going => {
-                tracing::warn!(file = %file.relative, error = %e, "skipped (--keep-going)");
-                dropped.insert(file.relative.clone());
-                FileSummary {
-                    file: file.relative.clone(),
-                    source: source.name().to_owned(),
-                    bytes: file.bytes,
-                    skipped: Some(e.to_string()),
-                    ..FileSummary::default()
-                }
-            }
-            Err(e) => return Err(e),
-        };
-        dirty.extend(sinks.flows.take_touched());
-        progress.file_done(&summary);
-        summaries.push(summary);
+        files.push(batch.file(planned, incremental)?);
     }
-    // Partitions that lost rows: files removed or replaced since the previous snapshot.
-    for entry in plan
-        .removed
-        .iter()
-        .chain(plan.files.iter().filter_map(|f| f.replaces.as_ref()))
-    {
-        dirty.extend(months_between(entry.first_period, entry.last_period));
-    }
-    let Sinks {
-        flows,
-        mut annual,
-        mut rejects,
-        gatherers,
-    } = sinks;
-    let may_share_keys = flows.may_share_keys();
-    flows.finish()?;
-    let previous_for_merge = previous.as_deref().filter(|_| incremental);
-    if let Some(prev) = previous_for_merge {
-        // Rows of unchanged files in the unpartitioned tables come over from the previous snapshot.
-        for batch in keep_files(read_dir_batches(&prev.join("rejects"))?, &kept)? {
-            rejects.write(&batch)?;
-        }
-        for batch in keep_files(read_dir_batches(&prev.join("trade_flows_annual"))?, &kept)? {
-            annual.write(&batch)?;
-        }
-    }
-    annual.finish()?;
-    rejects.finish()?;
-    for (table, schema) in [
-        ("rejects", &REJECTS),
-        ("trade_flows_annual", &TRADE_FLOWS_ANNUAL),
-    ] {
-        rewrite_without(&staging.table_dir(table), schema, &dropped)?;
-    }
-    Settle {
-        previous: previous_for_merge,
-        incoming: &incoming,
-        staged: staging.dir(),
-        dirty: &dirty,
-        kept: &kept,
-        dropped: &dropped,
-        may_share_keys: &may_share_keys,
-        hooks: &options.hooks,
-    }
-    .run()?;
-    options.hooks.point("before-reference-tables");
-    for gatherer in gatherers.into_values() {
-        for (name, batch) in gatherer.finish(&reference)? {
-            TableWriter::write_table(&staging.table_dir(name), &batch)?;
-        }
-    }
-    TableWriter::write_table(&staging.table_dir("ingest_log"), &log.finish()?)?;
-    for (name, batch) in reference.tables() {
-        TableWriter::write_table(&staging.table_dir(name), &batch)?;
-    }
+    batch.forget(&plan);
+    batch.finish(previous.as_deref(), incremental, &staging)?;
     if let Some(gate) = &options.gate {
         gate(staging.dir()).map_err(EtlError::Refused)?;
     }
@@ -209,92 +91,27 @@ pub fn run_with(
         Ok(())
     })?;
     progress.finish();
-    Ok(RunSummary {
-        files: summaries,
-        ignored,
-        snapshot,
-        elapsed: started.elapsed(),
-        published: true,
-    })
+    Ok(summary(files, snapshot, true))
 }
 
-fn hand_over(sinks: &mut Sinks, source: &str, parts: Vec<Box<dyn std::any::Any + Send>>) {
-    if let Some(g) = sinks.gatherers.get_mut(source) {
-        for part in parts {
-            g.add(part);
-        }
-    }
-}
-
-/// Rewrites an unpartitioned table of the staged snapshot without the rows of `dropped` files.
-fn rewrite_without(
-    dir: &std::path::Path,
-    schema: &arrow::datatypes::SchemaRef,
-    dropped: &HashSet<String>,
-) -> Result<(), EtlError> {
-    if dropped.is_empty() || !dir.is_dir() {
-        return Ok(());
-    }
-    let kept = drop_files(read_dir_batches(dir)?, dropped)?;
-    std::fs::remove_dir_all(dir).map_err(rareflow_warehouse::WarehouseError::io("remove", dir))?;
-    let mut w = TableWriter::create(dir, schema.clone())?;
-    for b in &kept {
-        w.write(b)?;
-    }
-    w.finish()?;
-    Ok(())
-}
-
-/// Checks the balance of a file, logs it in `ingest_log` and summarizes it.
-fn log_file(
-    planned: &PlannedFile,
-    source: &str,
-    loaded: &Loaded,
-    log: &mut IngestLogWriter,
-) -> Result<FileSummary, EtlError> {
-    let file = &planned.raw;
-    if loaded.read != loaded.loaded + loaded.rejected {
-        return Err(EtlError::Unbalanced {
-            file: file.relative.clone(),
-            read: loaded.read,
-            loaded: loaded.loaded,
-            rejected: loaded.rejected,
+/// The reference tables: the bundled ones, with what `--reference DIR` overrides. A folder
+/// that is not there is a usage error, never a silent fall back to the bundled tables.
+fn load_reference(options: &RunOptions) -> Result<Reference, EtlError> {
+    if let Some(dir) = options.reference_dir.as_deref().filter(|d| !d.is_dir()) {
+        return Err(EtlError::ReferenceDirMissing {
+            path: dir.to_path_buf(),
         });
     }
-    let facts = &loaded.facts;
-    let sha256 = match &facts.sha256 {
-        Some(hash) => hash.clone(),
-        None => rareflow_ingest::text::sha256_file(&file.path)?,
-    };
-    log.push(&LogRow {
-        file: &file.relative,
-        source,
-        flow: facts.flow.as_deref(),
-        encoding: &facts.encoding,
-        layout: &facts.layout,
-        sha256: &sha256,
-        bytes: file.bytes,
-        read: loaded.read,
-        loaded: loaded.loaded,
-        rejected: loaded.rejected,
-        periods: loaded.periods,
-        release_seq: planned.release.seq,
-        loaded_at: planned.release.loaded_at,
-        modified_ns: modified_ns(&file.path),
-        rows_without_usd: loaded.rows_without_usd,
-        warnings: &facts.warnings,
-    })?;
-    Ok(FileSummary {
-        file: file.relative.clone(),
-        source: source.to_owned(),
-        rows_read: loaded.read,
-        rows_loaded: loaded.loaded,
-        rows_rejected: loaded.rejected,
-        rows_without_usd: loaded.rows_without_usd,
-        bytes: file.bytes,
-        sha256,
-        unchanged: false,
-        warnings: facts.warnings.clone(),
-        skipped: None,
+    Ok(Reference::load(options.reference_dir.as_deref())?)
+}
+
+/// What the summary says when files are normalized again for new reference data.
+fn reference_change(plan: &Plan) -> Option<String> {
+    let n = plan.files.iter().filter(|f| f.renormalize).count();
+    (n > 0).then(|| {
+        format!(
+            "the reference data or the normalizer changed since these rows were made: \
+             {n} unchanged files normalized again"
+        )
     })
 }

@@ -22,12 +22,80 @@ pub struct FileSummary {
     pub bytes: u64,
     /// SHA-256 of the file.
     pub sha256: String,
-    /// Unchanged since the previous snapshot: not read again.
-    pub unchanged: bool,
+    /// What the run did with it.
+    pub outcome: FileOutcome,
     /// What the reader tolerated (unknown extra columns, ...).
     pub warnings: Vec<String>,
-    /// With `--keep-going`: why the file was skipped (nothing of it loaded).
-    pub skipped: Option<String>,
+}
+
+impl FileSummary {
+    /// Unchanged since the previous snapshot: not read again.
+    pub fn is_unchanged(&self) -> bool {
+        self.outcome == FileOutcome::Unchanged
+    }
+
+    /// With `--keep-going`: why the file was not loaded (skipped, or its previous version
+    /// kept).
+    pub fn skipped(&self) -> Option<&str> {
+        match &self.outcome {
+            FileOutcome::Skipped { error } | FileOutcome::KeptPrevious { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// What a run did with one raw file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum FileOutcome {
+    /// Read and loaded: a new release (or a changed file's new version).
+    #[default]
+    Loaded,
+    /// Read again with the same release identity because the reference data or the
+    /// normalizer changed since it was loaded.
+    Renormalized,
+    /// Unchanged since the previous snapshot: its rows were kept, not read again.
+    Unchanged,
+    /// The same bytes as another raw file (a copy, or a link to it): one release, loaded
+    /// once under the other path.
+    SameAs {
+        /// The file it is loaded as, relative to the raw folder.
+        file: String,
+    },
+    /// With `--keep-going`: could not be read, and nothing of it is loaded.
+    Skipped {
+        /// Why, naming the file (and line where known).
+        error: String,
+    },
+    /// With `--keep-going`: this version could not be read, so the version loaded before
+    /// stays (its figures, rejects and log row).
+    KeptPrevious {
+        /// Why this version was not loaded.
+        error: String,
+        /// When the kept version was first loaded, UTC microseconds.
+        loaded_at: i64,
+    },
+}
+
+impl std::fmt::Display for FileOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileOutcome::Loaded => f.write_str("loaded"),
+            FileOutcome::Renormalized => {
+                f.write_str("normalized again (reference data or normalizer changed)")
+            }
+            FileOutcome::Unchanged => f.write_str("unchanged"),
+            FileOutcome::SameAs { file } => write!(f, "same content as {file}: one release"),
+            FileOutcome::Skipped { error } => write!(f, "skipped: {error}"),
+            FileOutcome::KeptPrevious { error, loaded_at } => {
+                let day = loaded_at.div_euclid(86_400_000_000) as i32;
+                let (y, m, d) = rareflow_normalize::period::civil_from_days(day);
+                write!(
+                    f,
+                    "kept the version loaded on {y:04}-{m:02}-{d:02}; this one was skipped: {error}"
+                )
+            }
+        }
+    }
 }
 
 /// What a run did.
@@ -43,6 +111,9 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// False when nothing had changed and no snapshot was written.
     pub published: bool,
+    /// Set when the reference data or the normalizer changed since the previous run, so
+    /// every file was normalized again: what changed, for the summary.
+    pub reference_changed: Option<String>,
 }
 
 impl RunSummary {
@@ -55,7 +126,7 @@ impl RunSummary {
 
     /// Files skipped with `--keep-going`.
     pub fn skipped(&self) -> impl Iterator<Item = &FileSummary> {
-        self.files.iter().filter(|f| f.skipped.is_some())
+        self.files.iter().filter(|f| f.skipped().is_some())
     }
 
     /// Loaded rows without a dollar value, over all files.

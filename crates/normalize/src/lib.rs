@@ -29,6 +29,11 @@ pub mod schema;
 pub mod source;
 pub mod units;
 
+/// The normalizer's version, part of the fingerprint each file's rows are recorded with:
+/// bump the revision after `+` whenever the same raw file would give other rows, so the
+/// next run normalizes every file again.
+pub const NORMALIZER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+1");
+
 pub use reference::{Reference, ReferenceError};
 pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};

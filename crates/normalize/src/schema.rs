@@ -326,6 +326,11 @@ pub static INGEST_LOG: LazyLock<SchemaRef> = LazyLock::new(|| {
             true,
             "what the reader tolerated (unknown extra columns, ...), one per line",
         ),
+        text(
+            "reference_fingerprint",
+            true,
+            "SHA-256 of the reference tables and the normalizer version the file was normalized with: when it changes, the next run normalizes the file again",
+        ),
     ]))
 });
 

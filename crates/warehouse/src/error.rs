@@ -30,6 +30,14 @@ pub enum WarehouseError {
         /// The folder.
         path: PathBuf,
     },
+    /// The `current` link names a snapshot that is not there.
+    #[error("{link} names {snapshot}, which is missing: the warehouse is damaged")]
+    SnapshotMissing {
+        /// The link.
+        link: PathBuf,
+        /// The snapshot folder it names.
+        snapshot: PathBuf,
+    },
     /// Reading or writing a Parquet file failed.
     #[error("{path}: Parquet: {source}")]
     Parquet {

@@ -47,6 +47,8 @@ pub struct LogRow<'a> {
     pub rows_without_usd: u64,
     /// What the reader tolerated.
     pub warnings: &'a [String],
+    /// The reference data and normalizer the rows were made with.
+    pub reference_fingerprint: &'a str,
 }
 
 /// `ingest_log` rows of a run: new ones built here, unchanged ones carried over.
@@ -82,6 +84,7 @@ impl IngestLogWriter {
                 int(r.modified_ns),
                 int(r.rows_without_usd as i64),
                 Arc::new(StringArray::from(vec![warnings])),
+                text(r.reference_fingerprint),
             ],
         )?);
         Ok(())

@@ -33,6 +33,7 @@ mod footprint;
 pub mod ingest_log;
 pub mod manifest;
 pub mod merge;
+mod pairs;
 pub mod parallel;
 pub mod remote;
 mod split;

@@ -32,6 +32,9 @@ pub struct ManifestEntry {
     pub first_period: Option<i32>,
     /// Last period the file covers.
     pub last_period: Option<i32>,
+    /// The reference data and normalizer the file's rows were made with (`None` in
+    /// warehouses that predate the fingerprint).
+    pub reference_fingerprint: Option<String>,
     /// The whole `ingest_log` row, to carry into the next snapshot unchanged.
     pub row: RecordBatch,
 }
@@ -71,6 +74,10 @@ pub fn read_manifest(snapshot: &Path) -> Result<Option<Vec<ManifestEntry>>, Ware
         let at = primitive::<TimestampMicrosecondType>(&batch, "loaded_at", &place)?;
         let first = primitive::<Date32Type>(&batch, "first_period", &place)?;
         let last = primitive::<Date32Type>(&batch, "last_period", &place)?;
+        let fingerprint = match schema.index_of("reference_fingerprint") {
+            Ok(_) => Some(strings(&batch, "reference_fingerprint", &place)?),
+            Err(_) => None,
+        };
         let text = |s: &Strings<'_>, i: usize| s.get(i).unwrap_or_default().to_owned();
         for i in 0..batch.num_rows() {
             out.push(ManifestEntry {
@@ -83,6 +90,10 @@ pub fn read_manifest(snapshot: &Path) -> Result<Option<Vec<ManifestEntry>>, Ware
                 loaded_at: at.value(i),
                 first_period: first.is_valid(i).then(|| first.value(i)),
                 last_period: last.is_valid(i).then(|| last.value(i)),
+                reference_fingerprint: fingerprint
+                    .as_ref()
+                    .and_then(|f| f.get(i))
+                    .map(str::to_owned),
                 row: batch.slice(i, 1),
             });
         }

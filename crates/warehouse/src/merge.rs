@@ -6,15 +6,18 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch, new_null_array};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, new_null_array};
 use arrow::compute::{cast, filter_record_batch};
-use arrow::datatypes::{DataType, Int64Type};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::row::{RowConverter, SortField};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::column::{primitive, strings};
 use crate::error::WarehouseError;
+use crate::pairs::{Decision, Money, Releases};
 
 /// Folder of one Hive partition.
 pub fn partition_dir(table_dir: &Path, (year, month): (i32, i32)) -> PathBuf {
@@ -49,11 +52,14 @@ fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, WarehouseError> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(WarehouseError::io("list", dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .collect();
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(WarehouseError::io("list", dir))? {
+        // An entry that cannot be read is an error, never a file quietly left out.
+        let path = entry.map_err(WarehouseError::io("list", dir))?.path();
+        if path.extension().is_some_and(|e| e == "parquet") {
+            files.push(path);
+        }
+    }
     files.sort();
     Ok(files)
 }
@@ -220,7 +226,8 @@ fn key_converter<'k>(
 }
 
 /// Splits rows into the current figures (for each key, the rows of the latest release that
-/// reports it) and the superseded ones.
+/// reports it, or a currency pair's yuan row with its twin's dollars: [`crate::pairs`]) and
+/// the superseded ones.
 ///
 /// Keys are compared exactly, in Arrow's row format, with NULL equal to NULL (a figure with
 /// no transport mode revises the same figure with no transport mode). A key column missing
@@ -232,28 +239,43 @@ pub fn supersede(
 ) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>), WarehouseError> {
     let (converter, typed) = key_converter(batches, key)?;
     let mut rows_per_batch = Vec::with_capacity(batches.len());
-    let mut latest: HashMap<Box<[u8]>, i64, FastHash> = HashMap::default();
-    for b in batches {
+    let mut figures: HashMap<Box<[u8]>, Releases, FastHash> = HashMap::default();
+    for (b_at, b) in batches.iter().enumerate() {
         let rows = converter.convert_columns(&key_columns(b, &typed)?)?;
         let seq = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;
-        for (row, s) in rows.iter().zip(seq.values().iter()) {
-            latest
+        for (r_at, (row, s)) in rows.iter().zip(seq.values().iter()).enumerate() {
+            figures
                 .entry(row.as_ref().into())
-                .and_modify(|m| *m = (*m).max(*s))
-                .or_insert(*s);
+                .and_modify(|f| f.see(*s, (b_at, r_at)))
+                .or_insert_with(|| Releases::new(*s, (b_at, r_at)));
         }
         rows_per_batch.push(rows);
     }
+    let money: Vec<Option<Money<'_>>> = batches.iter().map(Money::of).collect();
+    let decisions: HashMap<&[u8], Decision, FastHash> = figures
+        .iter()
+        .map(|(k, f)| (k.as_ref(), f.decide(&money)))
+        .collect();
+    let mut usd_patches: HashMap<usize, Vec<(usize, Option<f64>)>> = HashMap::new();
+    for d in decisions.values() {
+        if let Some(((b_at, r_at), usd)) = d.usd_from_twin {
+            usd_patches.entry(b_at).or_default().push((r_at, usd));
+        }
+    }
     let (mut current, mut superseded) = (Vec::new(), Vec::new());
-    for (b, rows) in batches.iter().zip(&rows_per_batch) {
+    for (b_at, (b, rows)) in batches.iter().zip(&rows_per_batch).enumerate() {
         let seq = primitive::<Int64Type>(b, "release_seq", &SETTLED)?;
         let is_current: BooleanArray = rows
             .iter()
             .zip(seq.values().iter())
-            .map(|(row, s)| Some(latest.get(row.as_ref()) == Some(s)))
+            .map(|(row, s)| Some(decisions.get(row.as_ref()).map(|d| d.current_seq) == Some(*s)))
             .collect();
         let is_old = arrow::compute::not(&is_current)?;
-        let c = filter_record_batch(b, &is_current)?;
+        let patched = match usd_patches.get(&b_at) {
+            Some(patches) => with_value_usd(b, patches)?,
+            None => b.clone(),
+        };
+        let c = filter_record_batch(&patched, &is_current)?;
         let o = filter_record_batch(b, &is_old)?;
         if c.num_rows() > 0 {
             current.push(c);
@@ -263,6 +285,30 @@ pub fn supersede(
         }
     }
     Ok((current, superseded))
+}
+
+/// `batch` with `value_usd` replaced at the given rows.
+fn with_value_usd(
+    batch: &RecordBatch,
+    patches: &[(usize, Option<f64>)],
+) -> Result<RecordBatch, WarehouseError> {
+    let i = batch
+        .schema()
+        .index_of("value_usd")
+        .map_err(|e| WarehouseError::Column {
+            place: SETTLED.to_owned(),
+            column: "value_usd".to_owned(),
+            expected: format!("Float64 ({e})"),
+            found: "no such column".to_owned(),
+        })?;
+    let old = primitive::<Float64Type>(batch, "value_usd", &SETTLED)?;
+    let mut values: Vec<Option<f64>> = old.iter().collect();
+    for &(row, usd) in patches {
+        values[row] = usd;
+    }
+    let mut columns = batch.columns().to_vec();
+    columns[i] = Arc::new(Float64Array::from(values));
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
 #[cfg(test)]

@@ -48,13 +48,30 @@ impl Warehouse {
     ///
     /// `root` may also be a snapshot folder itself (it holds `trade_flows/`).
     pub fn current(&self) -> Result<PathBuf, WarehouseError> {
+        self.published()?
+            .ok_or_else(|| WarehouseError::NotAWarehouse {
+                path: self.root.clone(),
+            })
+    }
+
+    /// As [`Warehouse::current`], with `None` for a folder that holds no warehouse yet (a
+    /// first run). A `current` link that cannot be read, or that names a snapshot that is
+    /// gone, is an error: never taken for an empty warehouse.
+    pub fn published(&self) -> Result<Option<PathBuf>, WarehouseError> {
         let link = self.root.join(CURRENT);
         match fs::read_link(&link) {
-            Ok(target) => Ok(self.root.join(target)),
-            Err(_) if self.root.join("trade_flows").is_dir() => Ok(self.root.clone()),
-            Err(_) => Err(WarehouseError::NotAWarehouse {
-                path: self.root.clone(),
-            }),
+            Ok(target) => {
+                let snapshot = self.root.join(target);
+                if snapshot.is_dir() {
+                    Ok(Some(snapshot))
+                } else {
+                    Err(WarehouseError::SnapshotMissing { link, snapshot })
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Some(self.root.clone()).filter(|r| r.join("trade_flows").is_dir()))
+            }
+            Err(e) => Err(WarehouseError::io("read the link", &link)(e)),
         }
     }
 

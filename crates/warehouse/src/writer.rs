@@ -76,7 +76,17 @@ pub struct TableWriter {
 impl TableWriter {
     /// Starts the file. It is written even when no rows come, so the table's schema exists.
     pub fn create(dir: &Path, schema: SchemaRef) -> Result<TableWriter, WarehouseError> {
-        let path = dir.join("part-00000.parquet");
+        TableWriter::create_part(dir, 0, schema)
+    }
+
+    /// Starts `DIR/part-NNNNN.parquet`: a table written in several steps (this run's rows,
+    /// then rows carried from the previous snapshot) gets one file per step.
+    pub fn create_part(
+        dir: &Path,
+        part: u32,
+        schema: SchemaRef,
+    ) -> Result<TableWriter, WarehouseError> {
+        let path = dir.join(format!("part-{part:05}.parquet"));
         let file = create(&path)?;
         let writer = ArrowWriter::try_new(file, schema, Some(writer_properties()))
             .map_err(WarehouseError::parquet(&path))?;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use rareflow_etl::{EtlError, Hooks, RemoteTarget, RunOptions, exit, run, run_remote};
+use rareflow_etl::{EtlError, GateError, Hooks, RemoteTarget, RunOptions, exit, run, run_remote};
 use rareflow_query::QuerySession;
 use rareflow_query::checks::{CheckOutcome, print_outcomes, run_checks};
 use rareflow_warehouse::remote::{RemoteWarehouse, S3Location, WarehouseLocation};
@@ -92,11 +92,12 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
     if args.check {
         let (dir, strict) = (args.checks_dir.clone(), args.strict);
         options.gate = Some(Arc::new(move |staged: &Path| {
-            let outcomes = checks_on(staged, &dir).map_err(|e| format!("data checks: {e}"))?;
+            let outcomes =
+                checks_on(staged, &dir).map_err(|e| GateError::ChecksDidNotRun(e.into()))?;
             let _ = print_outcomes(&outcomes, &mut std::io::stdout());
             let failed = outcomes.iter().filter(|o| !o.passed()).count();
             if strict && failed > 0 {
-                return Err(format!("{failed} data checks failed (--strict)"));
+                return Err(GateError::ChecksFailed { failed });
             }
             Ok(())
         }));

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rareflow_etl::{FileSummary, Progress, RunSummary};
+use rareflow_etl::{FileOutcome, FileSummary, Progress, RunSummary};
 use unicode_width::UnicodeWidthStr;
 
 use crate::cli::LogFormat;
@@ -69,25 +69,29 @@ impl Progress for Reporter {
 }
 
 fn status(f: &FileSummary) -> String {
-    match (&f.skipped, f.unchanged) {
-        (Some(e), _) => format!(" SKIPPED: {e}"),
-        (None, true) => " (unchanged, reused)".to_owned(),
-        (None, false) => String::new(),
+    match &f.outcome {
+        FileOutcome::Loaded => String::new(),
+        FileOutcome::Unchanged => " (unchanged, reused)".to_owned(),
+        FileOutcome::Skipped { .. } | FileOutcome::KeptPrevious { .. } => {
+            format!(" SKIPPED: {}", f.outcome)
+        }
+        other => format!(" ({other})"),
     }
 }
 
 /// One file as a JSON object (hand-written: the values are numbers and escaped strings).
 fn file_json(f: &FileSummary) -> String {
     format!(
-        "{{\"event\":\"file\",\"source\":{},\"file\":{},\"rows_read\":{},\"rows_loaded\":{},\"rows_rejected\":{},\"rows_without_usd\":{},\"unchanged\":{},\"skipped\":{},\"warnings\":[{}]}}",
+        "{{\"event\":\"file\",\"source\":{},\"file\":{},\"rows_read\":{},\"rows_loaded\":{},\"rows_rejected\":{},\"rows_without_usd\":{},\"unchanged\":{},\"outcome\":{},\"skipped\":{},\"warnings\":[{}]}}",
         json_str(&f.source),
         json_str(&f.file),
         f.rows_read,
         f.rows_loaded,
         f.rows_rejected,
         f.rows_without_usd,
-        f.unchanged,
-        f.skipped.as_deref().map_or("null".to_owned(), json_str),
+        f.is_unchanged(),
+        json_str(&f.outcome.to_string()),
+        f.skipped().map_or("null".to_owned(), json_str),
         f.warnings
             .iter()
             .map(|w| json_str(w))
@@ -174,7 +178,24 @@ pub(crate) fn print_summary(summary: &RunSummary) {
     if !skipped.is_empty() {
         println!("{} files skipped (--keep-going):", skipped.len());
         for f in skipped {
-            println!("  {}: {}", f.file, f.skipped.as_deref().unwrap_or_default());
+            println!("  {}: {}", f.file, f.outcome);
+        }
+    }
+    if let Some(change) = &summary.reference_changed {
+        println!("{change}");
+    }
+    let copies: Vec<_> = summary
+        .files
+        .iter()
+        .filter(|f| matches!(f.outcome, FileOutcome::SameAs { .. }))
+        .collect();
+    if !copies.is_empty() {
+        println!(
+            "{} files have the same bytes as another raw file (one release each):",
+            copies.len()
+        );
+        for f in copies {
+            println!("  {}: {}", f.file, f.outcome);
         }
     }
     if !summary.ignored.is_empty() {
