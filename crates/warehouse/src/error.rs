@@ -99,6 +99,16 @@ pub enum WarehouseError {
         /// What was expected.
         expected: &'static str,
     },
+    /// A Delta table's log could not be read or committed.
+    #[cfg(feature = "delta")]
+    #[error("{table}: Delta log")]
+    Delta {
+        /// The table.
+        table: String,
+        /// What deltalake said.
+        #[source]
+        source: deltalake_core::DeltaTableError,
+    },
     /// An object-store request failed.
     #[error("{url}: {action}: {source}")]
     ObjectStore {

@@ -26,8 +26,13 @@
 //! - [`merge`]: reusing untouched partitions, settling revisions ([`merge::supersede`]).
 //! - [`manifest`]: reading `ingest_log` back for incremental runs; [`ingest_log`]: writing it.
 //! - [`remote`]: the same layout on S3-compatible object storage (pointer, lock, transfers).
+//! - `delta` (cargo feature `delta`, issue 17 in progress): the tables as Delta Lake tables,
+//!   a run committed across tables with application transactions, the run record readers
+//!   pin to.
 
 mod column;
+#[cfg(feature = "delta")]
+pub mod delta;
 pub mod error;
 mod footprint;
 pub mod ingest_log;

@@ -1,0 +1,45 @@
+//! The data files of a table version: what a reader (DataFusion locally, or Ballista's
+//! plain Parquet scans) reads, with partition values.
+
+use std::collections::HashMap;
+
+use super::DeltaWarehouse;
+use crate::error::WarehouseError;
+
+/// One data file of a table version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveFile {
+    /// Path relative to the table folder.
+    pub path: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Partition values as the log holds them (strings; `None` for NULL).
+    pub partition_values: HashMap<String, Option<String>>,
+    /// Rows, when the file's statistics say.
+    pub rows: Option<usize>,
+}
+
+/// The files of `table` at `version`, sorted by path.
+pub async fn active_files(
+    warehouse: &DeltaWarehouse,
+    table: &str,
+    version: i64,
+) -> Result<Vec<ActiveFile>, WarehouseError> {
+    let t = warehouse.at_version(table, version).await?;
+    let snapshot = t.snapshot().map_err(|source| WarehouseError::Delta {
+        table: table.to_owned(),
+        source,
+    })?;
+    let mut files: Vec<ActiveFile> = snapshot
+        .log_data()
+        .iter()
+        .map(|f| ActiveFile {
+            path: f.path().into_owned(),
+            size: f.size(),
+            partition_values: f.partition_values_map(),
+            rows: f.num_records(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

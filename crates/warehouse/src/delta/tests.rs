@@ -1,0 +1,156 @@
+//! A run across two tables, committed, recorded, pinned, repeated and replaced.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{Date32Array, Float64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use deltalake_core::kernel::Add;
+use parquet::arrow::ArrowWriter;
+
+use super::*;
+use crate::writer::writer_properties;
+
+/// The file schema (no partition columns) and the table schema (with them).
+fn schemas() -> (SchemaRef, SchemaRef) {
+    let file = vec![
+        Field::new("partner", DataType::Utf8, false),
+        Field::new("period", DataType::Date32, false),
+        Field::new("quantity_kg", DataType::Float64, true),
+    ];
+    let mut table = file.clone();
+    table.push(Field::new("year", DataType::Int32, false));
+    table.push(Field::new("month", DataType::Int32, false));
+    (Arc::new(Schema::new(file)), Arc::new(Schema::new(table)))
+}
+
+/// Writes a November 2025 file of `rows` (partner, kg) into the table folder; its `Add`.
+fn write_file(wh: &DeltaWarehouse, name: &str, rows: &[(&str, Option<f64>)]) -> Add {
+    let (schema, _) = schemas();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(Date32Array::from(vec![20_393; rows.len()])),
+            Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.1))),
+        ],
+    )
+    .unwrap();
+    let relative = format!("year=2025/month=11/{name}");
+    let path = wh
+        .table_url("trade_flows")
+        .to_file_path()
+        .unwrap()
+        .join(&relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties())).unwrap();
+    writer.write(&batch).unwrap();
+    let metadata = writer.close().unwrap();
+    let size = std::fs::metadata(&path).unwrap().len() as i64;
+    let partition = HashMap::from([
+        ("year".to_owned(), Some("2025".to_owned())),
+        ("month".to_owned(), Some("11".to_owned())),
+    ]);
+    add_for_file(&relative, size, 0, partition, &schema, &metadata)
+}
+
+fn change(adds: Vec<Add>, removes: Vec<deltalake_core::kernel::Remove>) -> TableChange {
+    TableChange {
+        table: "trade_flows".to_owned(),
+        schema: schemas().1,
+        partition_columns: vec!["year".to_owned(), "month".to_owned()],
+        adds,
+        removes,
+    }
+}
+
+#[tokio::test]
+async fn a_run_is_committed_once_recorded_and_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = DeltaWarehouse::local(dir.path()).unwrap();
+    assert!(wh.newest_run().await.unwrap().is_none());
+    assert!(wh.latest("trade_flows").await.unwrap().is_none());
+
+    let first = write_file(
+        &wh,
+        "part-a.parquet",
+        &[("USA", Some(582_000.0)), ("JPN", None), ("DEU", Some(12.5))],
+    );
+    let stats: serde_json::Value = serde_json::from_str(first.stats.as_deref().unwrap()).unwrap();
+    assert_eq!(stats["numRecords"], 3);
+    assert_eq!(stats["minValues"]["partner"], "DEU");
+    assert_eq!(stats["maxValues"]["partner"], "USA");
+    assert_eq!(stats["minValues"]["period"], "2025-11-01");
+    assert_eq!(stats["maxValues"]["quantity_kg"], 582_000.0);
+    assert_eq!(stats["nullCount"]["quantity_kg"], 1);
+
+    // Run 1: created (version 0) and committed (version 1).
+    let versions = wh
+        .commit_tables(1, &[change(vec![first.clone()], vec![])])
+        .await
+        .unwrap();
+    assert_eq!(versions["trade_flows"], 1);
+    let record = RunRecord {
+        run_id: 1,
+        finished_at: 1_764_547_200_000_000,
+        versions: versions.clone(),
+    };
+    wh.record_run(&record).await.unwrap();
+    // A record whose answer was lost is recorded again without harm.
+    wh.record_run(&record).await.unwrap();
+    assert_eq!(wh.newest_run().await.unwrap(), Some(record.clone()));
+
+    // The same run committed again (a retry after a crash): recognised, not applied twice.
+    let again = wh
+        .commit_tables(1, &[change(vec![first.clone()], vec![])])
+        .await
+        .unwrap();
+    assert_eq!(again, versions);
+    let files = active_files(&wh, "trade_flows", 1).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].path, "year=2025/month=11/part-a.parquet");
+    assert_eq!(files[0].rows, Some(3));
+    assert_eq!(files[0].partition_values["month"].as_deref(), Some("11"));
+
+    // Run 2 rewrites the partition: the new file replaces the old one.
+    let second = write_file(&wh, "part-b.parquet", &[("USA", Some(592_000.0))]);
+    let table = wh.latest("trade_flows").await.unwrap().unwrap();
+    let removes: Vec<_> = table
+        .snapshot()
+        .unwrap()
+        .log_data()
+        .iter()
+        .map(|f| f.remove_action(true))
+        .collect();
+    let v2 = wh
+        .commit_tables(2, &[change(vec![second], removes)])
+        .await
+        .unwrap();
+    assert_eq!(v2["trade_flows"], 2);
+    wh.record_run(&RunRecord {
+        run_id: 2,
+        finished_at: 1_764_633_600_000_000,
+        versions: v2.clone(),
+    })
+    .await
+    .unwrap();
+    let pinned = wh.newest_run().await.unwrap().unwrap();
+    let now = active_files(&wh, "trade_flows", pinned.versions["trade_flows"])
+        .await
+        .unwrap();
+    assert_eq!(
+        now.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        ["year=2025/month=11/part-b.parquet"]
+    );
+    // A reader pinned to run 1 still sees run 1's file: time travel by run.
+    let before = active_files(&wh, "trade_flows", 1).await.unwrap();
+    assert_eq!(before[0].path, "year=2025/month=11/part-a.parquet");
+    assert_eq!(wh.runs().await.unwrap().len(), 2);
+    // Reader 1 / writer 2, no table features: every Delta reader reads it.
+    let protocol = table.snapshot().unwrap().protocol().clone();
+    assert_eq!(
+        (protocol.min_reader_version(), protocol.min_writer_version()),
+        (1, 2)
+    );
+}
