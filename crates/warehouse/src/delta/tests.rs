@@ -154,3 +154,68 @@ async fn a_run_is_committed_once_recorded_and_pinned() {
         (1, 2)
     );
 }
+
+/// Python `deltalake` and Polars (`scripts/delta-readers.sh` installs them) read the table
+/// rareflow committed: the same files, rows and sums at each version, protocol (1, 2).
+#[tokio::test]
+#[ignore = "needs Python deltalake and polars: scripts/delta-readers.sh (CI runs it)"]
+async fn python_deltalake_and_polars_read_the_tables() {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/delta-venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} missing: run scripts/delta-readers.sh",
+        python.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let wh = DeltaWarehouse::local(dir.path()).unwrap();
+    let first = write_file(
+        &wh,
+        "part-a.parquet",
+        &[("USA", Some(582_000.0)), ("JPN", None)],
+    );
+    wh.commit_tables(1, &[change(vec![first], vec![])])
+        .await
+        .unwrap();
+    let second = write_file(&wh, "part-b.parquet", &[("USA", Some(592_000.0))]);
+    let table = wh.latest("trade_flows").await.unwrap().unwrap();
+    let removes = table
+        .snapshot()
+        .unwrap()
+        .log_data()
+        .iter()
+        .map(|f| f.remove_action(true))
+        .collect();
+    wh.commit_tables(2, &[change(vec![second], removes)])
+        .await
+        .unwrap();
+
+    let script = r#"
+import sys, deltalake, polars as pl
+path = sys.argv[1]
+t = deltalake.DeltaTable(path)
+p = t.protocol()
+print(t.version(), p.min_reader_version, p.min_writer_version)
+for v in (1, 2):
+    df = pl.read_delta(path, version=v).sort("partner")
+    print(v, df.height, df["partner"].to_list(), df["quantity_kg"].sum(), df["year"].to_list(), df["month"].to_list())
+"#;
+    let table_dir = wh.table_url("trade_flows").to_file_path().unwrap();
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&table_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "2 1 2\n\
+         1 2 ['JPN', 'USA'] 582000.0 [2025, 2025] [11, 11]\n\
+         2 1 ['USA'] 592000.0 [2025] [11]\n"
+    );
+}
