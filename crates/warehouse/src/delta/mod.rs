@@ -19,6 +19,7 @@
 
 mod commit;
 mod files;
+mod pinned_store;
 mod runs;
 mod stats;
 
@@ -31,6 +32,7 @@ use crate::error::WarehouseError;
 
 pub use commit::{APP_ID, TableChange};
 pub use files::{ActiveFile, active_files};
+pub use pinned_store::PinnedStore;
 pub use runs::RunRecord;
 pub use stats::add_for_file;
 
