@@ -8,6 +8,8 @@
 //!
 //! - [`ballista`]: the same saved SQL on an Apache DataFusion Ballista cluster (feature
 //!   `ballista`).
+//! - `delta_tables` (feature `delta`): a Delta warehouse's tables at a recorded run's
+//!   versions.
 //! - [`catalog`]: registering a snapshot's tables in DataFusion, and the list of tables.
 //! - [`saved`]: the catalog of saved queries and their headers.
 //! - [`params`]: parameter types and binding.
@@ -24,6 +26,8 @@ pub mod catalog;
 pub mod chart;
 pub mod checks;
 mod cte;
+#[cfg(feature = "delta")]
+pub mod delta_tables;
 pub mod describe;
 pub mod error;
 pub mod exec;

@@ -105,9 +105,9 @@ pub enum WarehouseError {
     Delta {
         /// The table.
         table: String,
-        /// What deltalake said.
+        /// What deltalake said (boxed: it is large, and errors travel in every `Result`).
         #[source]
-        source: deltalake_core::DeltaTableError,
+        source: Box<deltalake_core::DeltaTableError>,
     },
     /// An object-store request failed.
     #[error("{url}: {action}: {source}")]
@@ -165,6 +165,16 @@ impl WarehouseError {
             action,
             path,
             source,
+        }
+    }
+
+    /// Wraps a Delta error with the table it concerns.
+    #[cfg(feature = "delta")]
+    pub fn delta(table: &str) -> impl FnOnce(deltalake_core::DeltaTableError) -> Self {
+        let table = table.to_owned();
+        move |source| WarehouseError::Delta {
+            table,
+            source: Box::new(source),
         }
     }
 

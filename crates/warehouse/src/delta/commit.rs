@@ -50,10 +50,7 @@ impl DeltaWarehouse {
     }
 
     async fn commit_table(&self, run_id: i64, change: &TableChange) -> Result<i64, WarehouseError> {
-        let delta = |source| WarehouseError::Delta {
-            table: change.table.clone(),
-            source,
-        };
+        let delta = |source| WarehouseError::delta(&change.table)(source);
         let table = match self.latest(&change.table).await? {
             Some(table) => table,
             None => self.create(change).await?,
@@ -96,10 +93,7 @@ impl DeltaWarehouse {
     /// Creates the table (version 0, no data). Two runs creating it at once both end with
     /// the one table: the loser of the race finds it there.
     async fn create(&self, change: &TableChange) -> Result<DeltaTable, WarehouseError> {
-        let delta = |source| WarehouseError::Delta {
-            table: change.table.clone(),
-            source,
-        };
+        let delta = |source| WarehouseError::delta(&change.table)(source);
         let schema: StructType = change.schema.as_ref().try_into_kernel().map_err(|e| {
             delta(deltalake_core::DeltaTableError::Generic(format!(
                 "schema has no Delta equivalent: {e}"

@@ -2,6 +2,10 @@
 //! plain Parquet scans) reads, with partition values.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use deltalake_core::kernel::engine::arrow_conversion::TryIntoArrow as _;
 
 use super::DeltaWarehouse;
 use crate::error::WarehouseError;
@@ -26,10 +30,7 @@ pub async fn active_files(
     version: i64,
 ) -> Result<Vec<ActiveFile>, WarehouseError> {
     let t = warehouse.at_version(table, version).await?;
-    let snapshot = t.snapshot().map_err(|source| WarehouseError::Delta {
-        table: table.to_owned(),
-        source,
-    })?;
+    let snapshot = t.snapshot().map_err(WarehouseError::delta(table))?;
     let mut files: Vec<ActiveFile> = snapshot
         .log_data()
         .iter()
@@ -42,4 +43,23 @@ pub async fn active_files(
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The schema of `table` at `version` (partition columns included, as Delta holds them)
+/// and its partition columns.
+pub async fn table_layout(
+    warehouse: &DeltaWarehouse,
+    table: &str,
+    version: i64,
+) -> Result<(SchemaRef, Vec<String>), WarehouseError> {
+    let delta = |source| WarehouseError::delta(table)(source);
+    let t = warehouse.at_version(table, version).await?;
+    let snapshot = t.snapshot().map_err(delta)?;
+    let schema: Schema = snapshot.schema().as_ref().try_into_arrow().map_err(|e| {
+        delta(deltalake_core::DeltaTableError::Generic(format!(
+            "schema has no Arrow equivalent: {e}"
+        )))
+    })?;
+    let partitions = snapshot.metadata().partition_columns().to_vec();
+    Ok((Arc::new(schema), partitions))
 }

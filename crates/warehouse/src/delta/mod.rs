@@ -22,6 +22,7 @@ mod files;
 mod pinned_store;
 mod runs;
 mod stats;
+mod write;
 
 use std::path::Path;
 
@@ -31,7 +32,9 @@ use url::Url;
 use crate::error::WarehouseError;
 
 pub use commit::{APP_ID, TableChange};
-pub use files::{ActiveFile, active_files};
+/// Delta's file actions, as a run builds them.
+pub use deltalake_core::kernel::{Add, Remove};
+pub use files::{ActiveFile, active_files, table_layout};
 pub use pinned_store::PinnedStore;
 pub use runs::RunRecord;
 pub use stats::add_for_file;
@@ -54,6 +57,16 @@ impl DeltaWarehouse {
             expected: "an absolute folder",
         })?;
         Ok(DeltaWarehouse { root })
+    }
+
+    /// The local folder of the warehouse.
+    pub fn local_root(&self) -> Result<std::path::PathBuf, WarehouseError> {
+        self.root
+            .to_file_path()
+            .map_err(|()| WarehouseError::BadUrl {
+                url: self.root.to_string(),
+                expected: "a local folder (object stores come next)",
+            })
     }
 
     /// The root URL, ending in `/`.
@@ -80,12 +93,12 @@ impl DeltaWarehouse {
         table: &str,
         version: i64,
     ) -> Result<DeltaTable, WarehouseError> {
-        self.open(table, Some(version))
-            .await?
-            .ok_or_else(|| WarehouseError::Delta {
-                table: table.to_owned(),
-                source: DeltaTableError::NotATable(format!("no log at {}", self.table_url(table))),
-            })
+        self.open(table, Some(version)).await?.ok_or_else(|| {
+            WarehouseError::delta(table)(DeltaTableError::NotATable(format!(
+                "no log at {}",
+                self.table_url(table)
+            )))
+        })
     }
 
     fn has_log(&self, table: &str) -> bool {
@@ -99,10 +112,7 @@ impl DeltaWarehouse {
         table: &str,
         version: Option<i64>,
     ) -> Result<Option<DeltaTable>, WarehouseError> {
-        let delta = |source| WarehouseError::Delta {
-            table: table.to_owned(),
-            source,
-        };
+        let delta = |source| WarehouseError::delta(table)(source);
         let mut builder = DeltaTableBuilder::from_url(self.table_url(table)).map_err(delta)?;
         if let Some(v) = version {
             builder = builder.with_version(v as _);

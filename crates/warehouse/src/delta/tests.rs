@@ -1,15 +1,12 @@
 //! A run across two tables, committed, recorded, pinned, repeated and replaced.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Date32Array, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use deltalake_core::kernel::Add;
-use parquet::arrow::ArrowWriter;
 
 use super::*;
-use crate::writer::writer_properties;
 
 /// The file schema (no partition columns) and the table schema (with them).
 fn schemas() -> (SchemaRef, SchemaRef) {
@@ -28,7 +25,7 @@ fn schemas() -> (SchemaRef, SchemaRef) {
 fn write_file(wh: &DeltaWarehouse, name: &str, rows: &[(&str, Option<f64>)]) -> Add {
     let (schema, _) = schemas();
     let batch = RecordBatch::try_new(
-        schema.clone(),
+        schema,
         vec![
             Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
             Arc::new(Date32Array::from(vec![20_393; rows.len()])),
@@ -36,23 +33,13 @@ fn write_file(wh: &DeltaWarehouse, name: &str, rows: &[(&str, Option<f64>)]) -> 
         ],
     )
     .unwrap();
-    let relative = format!("year=2025/month=11/{name}");
-    let path = wh
-        .table_url("trade_flows")
-        .to_file_path()
-        .unwrap()
-        .join(&relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let file = std::fs::File::create(&path).unwrap();
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties())).unwrap();
-    writer.write(&batch).unwrap();
-    let metadata = writer.close().unwrap();
-    let size = std::fs::metadata(&path).unwrap().len() as i64;
-    let partition = HashMap::from([
-        ("year".to_owned(), Some("2025".to_owned())),
-        ("month".to_owned(), Some("11".to_owned())),
-    ]);
-    add_for_file(&relative, size, 0, partition, &schema, &metadata)
+    wh.write_file(
+        "trade_flows",
+        &[("year", "2025"), ("month", "11")],
+        name,
+        &[batch],
+    )
+    .unwrap()
 }
 
 fn change(adds: Vec<Add>, removes: Vec<deltalake_core::kernel::Remove>) -> TableChange {
