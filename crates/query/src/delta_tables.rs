@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Schema};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
-use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use rareflow_warehouse::WarehouseError;
 use rareflow_warehouse::delta::{
@@ -23,7 +22,6 @@ pub async fn register_run(
     warehouse: &DeltaWarehouse,
     run: &RunRecord,
 ) -> Result<(), QueryError> {
-    let root = warehouse.local_root()?;
     let mut files = Vec::new();
     let mut layouts = Vec::new();
     for (table, &version) in &run.versions {
@@ -32,19 +30,14 @@ pub async fn register_run(
         }
         layouts.push((table, table_layout(warehouse, table, version).await?));
     }
-    let store =
-        LocalFileSystem::new_with_prefix(&root).map_err(|source| WarehouseError::ObjectStore {
-            action: "open",
-            url: root.display().to_string(),
-            source,
-        })?;
+    let store = warehouse.store();
     // One store per run: a session pinned to another run gets another name.
     let base = format!("rareflow-run://{}/", run.run_id);
     let url = url::Url::parse(&base).map_err(|_| WarehouseError::BadUrl {
         url: base.clone(),
         expected: "a run URL",
     })?;
-    ctx.register_object_store(&url, Arc::new(PinnedStore::new(Arc::new(store), files)));
+    ctx.register_object_store(&url, Arc::new(PinnedStore::new(store, files)));
     for (table, (schema, partitions)) in layouts {
         let file_schema = Schema::new(
             schema
@@ -136,6 +129,7 @@ mod tests {
                 "a.parquet",
                 &[batch(&[("USA", 656_000.0)])],
             )
+            .await
             .unwrap();
         let nov = wh
             .write_file(
@@ -144,6 +138,7 @@ mod tests {
                 "a.parquet",
                 &[batch(&[("USA", 582_000.0), ("JPN", 1.0)])],
             )
+            .await
             .unwrap();
         let v1 = wh
             .commit_tables(1, &[change(vec![oct, nov.clone()], vec![])])
@@ -163,6 +158,7 @@ mod tests {
                 "b.parquet",
                 &[batch(&[("USA", 592_000.0)])],
             )
+            .await
             .unwrap();
         let remove = deltalake_core_remove(&nov);
         let v2 = wh

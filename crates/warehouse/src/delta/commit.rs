@@ -99,9 +99,7 @@ impl DeltaWarehouse {
                 "schema has no Delta equivalent: {e}"
             )))
         })?;
-        DeltaTable::try_from_url(self.table_url(&change.table))
-            .await
-            .map_err(delta)?
+        self.handle(&change.table)?
             .create()
             .with_table_name(change.table.clone())
             .with_columns(schema.fields().cloned())

@@ -25,11 +25,20 @@ mod stats;
 mod write;
 
 use std::path::Path;
+use std::sync::{Arc, Once};
 
+use deltalake_core::logstore::{
+    LogStore, LogStoreFactory, ObjectStoreRef, StorageConfig, default_logstore, logstore_factories,
+};
 use deltalake_core::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::prefix::PrefixStore;
 use url::Url;
 
 use crate::error::WarehouseError;
+use crate::remote::S3Location;
 
 pub use commit::{APP_ID, TableChange};
 /// Delta's file actions, as a run builds them.
@@ -39,14 +48,17 @@ pub use pinned_store::PinnedStore;
 pub use runs::RunRecord;
 pub use stats::add_for_file;
 
-/// A warehouse of Delta tables at a root URL (a local folder today).
+/// A warehouse of Delta tables at a root URL: a local folder (`file:///...`) or a prefix
+/// of an S3-compatible bucket (`s3://bucket/prefix/`), through the same code.
 #[derive(Debug, Clone)]
 pub struct DeltaWarehouse {
     root: Url,
+    /// The store with `/` at the bucket's (or the file system's) root, as deltalake wants it.
+    bucket: Arc<dyn ObjectStore>,
 }
 
 impl DeltaWarehouse {
-    /// The warehouse in a local folder (created on the first commit).
+    /// The warehouse in a local folder (created if missing).
     pub fn local(root: &Path) -> Result<DeltaWarehouse, WarehouseError> {
         std::fs::create_dir_all(root).map_err(WarehouseError::io("create folder", root))?;
         let absolute = root
@@ -56,22 +68,48 @@ impl DeltaWarehouse {
             url: absolute.display().to_string(),
             expected: "an absolute folder",
         })?;
-        Ok(DeltaWarehouse { root })
+        Ok(DeltaWarehouse {
+            root,
+            bucket: Arc::new(LocalFileSystem::new()),
+        })
     }
 
-    /// The local folder of the warehouse.
-    pub fn local_root(&self) -> Result<std::path::PathBuf, WarehouseError> {
-        self.root
-            .to_file_path()
-            .map_err(|()| WarehouseError::BadUrl {
-                url: self.root.to_string(),
-                expected: "a local folder (object stores come next)",
-            })
+    /// The warehouse under `s3://bucket/prefix/`, through `bucket` (an S3 client for that
+    /// bucket). Commits rely on the store's conditional create (`If-None-Match`).
+    pub fn s3(
+        location: &S3Location,
+        bucket: Arc<dyn ObjectStore>,
+    ) -> Result<DeltaWarehouse, WarehouseError> {
+        register_s3_log_store();
+        let text = format!("{}/", location.url().trim_end_matches('/'));
+        let root = Url::parse(&text).map_err(|_| WarehouseError::BadUrl {
+            url: text.clone(),
+            expected: "s3://bucket/prefix",
+        })?;
+        Ok(DeltaWarehouse { root, bucket })
     }
 
     /// The root URL, ending in `/`.
     pub fn root(&self) -> &Url {
         &self.root
+    }
+
+    /// The store with `/` at the warehouse root (what readers register).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        Arc::new(PrefixStore::new(self.bucket.clone(), self.root_path()))
+    }
+
+    /// The warehouse root as a path in the bucket store.
+    fn root_path(&self) -> StorePath {
+        match self.root.scheme() {
+            "file" => self
+                .root
+                .to_file_path()
+                .ok()
+                .and_then(|p| StorePath::from_absolute_path(p).ok())
+                .unwrap_or_default(),
+            _ => StorePath::from(self.root.path()),
+        }
     }
 
     /// Where a table lives.
@@ -80,6 +118,14 @@ impl DeltaWarehouse {
         self.root
             .join(&format!("{table}/"))
             .unwrap_or_else(|_| self.root.clone())
+    }
+
+    /// A builder for the table, on this warehouse's store.
+    fn builder(&self, table: &str) -> Result<DeltaTableBuilder, WarehouseError> {
+        let url = self.table_url(table);
+        Ok(DeltaTableBuilder::from_url(url.clone())
+            .map_err(WarehouseError::delta(table))?
+            .with_storage_backend(self.bucket.clone(), url))
     }
 
     /// The table at its latest version, or `None` when it has no log yet.
@@ -101,10 +147,20 @@ impl DeltaWarehouse {
         })
     }
 
-    fn has_log(&self, table: &str) -> bool {
-        self.table_url(table)
-            .to_file_path()
-            .is_ok_and(|dir| dir.join("_delta_log").is_dir())
+    /// Whether the table has a log: no log is a table never committed (a first run), as
+    /// against one that is there but unreadable, which is an error.
+    async fn has_log(&self, table: &str) -> Result<bool, WarehouseError> {
+        let log = self.root_path().clone().join(table).join("_delta_log");
+        let listed = self
+            .bucket
+            .list_with_delimiter(Some(&log))
+            .await
+            .map_err(|source| WarehouseError::ObjectStore {
+                action: "list",
+                url: format!("{}{table}/_delta_log/", self.root),
+                source,
+            })?;
+        Ok(!listed.objects.is_empty())
     }
 
     async fn open(
@@ -112,17 +168,55 @@ impl DeltaWarehouse {
         table: &str,
         version: Option<i64>,
     ) -> Result<Option<DeltaTable>, WarehouseError> {
-        let delta = |source| WarehouseError::delta(table)(source);
-        let mut builder = DeltaTableBuilder::from_url(self.table_url(table)).map_err(delta)?;
+        let mut builder = self.builder(table)?;
         if let Some(v) = version {
             builder = builder.with_version(v as _);
         }
-        if version.is_none() && !self.has_log(table) {
-            // No table was ever committed there (a first run): as against a table that
-            // is there but unreadable, which is an error.
+        if version.is_none() && !self.has_log(table).await? {
             return Ok(None);
         }
-        builder.load().await.map(Some).map_err(delta)
+        builder
+            .load()
+            .await
+            .map(Some)
+            .map_err(WarehouseError::delta(table))
+    }
+
+    /// An unloaded table handle (for creating it).
+    fn handle(&self, table: &str) -> Result<DeltaTable, WarehouseError> {
+        self.builder(table)?
+            .build()
+            .map_err(WarehouseError::delta(table))
+    }
+}
+
+/// deltalake finds a table's log store by URL scheme; `s3://` gets the default log store
+/// (commits by conditional create) on the store we pass, without deltalake-aws' SDK.
+fn register_s3_log_store() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Ok(url) = Url::parse("s3://") {
+            logstore_factories().insert(url, Arc::new(DefaultLogStores));
+        }
+    });
+}
+
+struct DefaultLogStores;
+
+impl LogStoreFactory for DefaultLogStores {
+    fn with_options(
+        &self,
+        prefixed_store: ObjectStoreRef,
+        root_store: ObjectStoreRef,
+        location: &Url,
+        options: &StorageConfig,
+    ) -> deltalake_core::DeltaResult<Arc<dyn LogStore>> {
+        Ok(default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
     }
 }
 

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions};
 use serde_json::{Value, json};
@@ -69,27 +68,10 @@ fn record_path(run_id: i64) -> StorePath {
 }
 
 impl DeltaWarehouse {
-    fn store(&self) -> Result<Arc<dyn ObjectStore>, WarehouseError> {
-        let root = self
-            .root()
-            .to_file_path()
-            .map_err(|()| WarehouseError::BadUrl {
-                url: self.root().to_string(),
-                expected: "a local folder (object stores come next)",
-            })?;
-        let store =
-            LocalFileSystem::new_with_prefix(&root).map_err(|e| WarehouseError::ObjectStore {
-                action: "open",
-                url: root.display().to_string(),
-                source: e,
-            })?;
-        Ok(Arc::new(store))
-    }
-
     /// Records a run. A record of the same id that is already there (this run's own,
     /// whose answer was lost) is accepted when it says the same; another run's is an error.
     pub async fn record_run(&self, record: &RunRecord) -> Result<(), WarehouseError> {
-        let store = self.store()?;
+        let store = self.store();
         let path = record_path(record.run_id);
         let put = store
             .put_opts(
@@ -140,7 +122,7 @@ impl DeltaWarehouse {
 
     /// Every recorded run, oldest first.
     pub async fn runs(&self) -> Result<Vec<RunRecord>, WarehouseError> {
-        let store = self.store()?;
+        let store = self.store();
         let prefix = StorePath::from(RUNS);
         let listed: Vec<_> = store.list(Some(&prefix)).try_collect().await.map_err(|e| {
             WarehouseError::ObjectStore {

@@ -22,7 +22,7 @@ fn schemas() -> (SchemaRef, SchemaRef) {
 }
 
 /// Writes a November 2025 file of `rows` (partner, kg) into the table folder; its `Add`.
-fn write_file(wh: &DeltaWarehouse, name: &str, rows: &[(&str, Option<f64>)]) -> Add {
+async fn write_file(wh: &DeltaWarehouse, name: &str, rows: &[(&str, Option<f64>)]) -> Add {
     let (schema, _) = schemas();
     let batch = RecordBatch::try_new(
         schema,
@@ -39,6 +39,7 @@ fn write_file(wh: &DeltaWarehouse, name: &str, rows: &[(&str, Option<f64>)]) -> 
         name,
         &[batch],
     )
+    .await
     .unwrap()
 }
 
@@ -63,7 +64,8 @@ async fn a_run_is_committed_once_recorded_and_pinned() {
         &wh,
         "part-a.parquet",
         &[("USA", Some(582_000.0)), ("JPN", None), ("DEU", Some(12.5))],
-    );
+    )
+    .await;
     let stats: serde_json::Value = serde_json::from_str(first.stats.as_deref().unwrap()).unwrap();
     assert_eq!(stats["numRecords"], 3);
     assert_eq!(stats["minValues"]["partner"], "DEU");
@@ -101,7 +103,7 @@ async fn a_run_is_committed_once_recorded_and_pinned() {
     assert_eq!(files[0].partition_values["month"].as_deref(), Some("11"));
 
     // Run 2 rewrites the partition: the new file replaces the old one.
-    let second = write_file(&wh, "part-b.parquet", &[("USA", Some(592_000.0))]);
+    let second = write_file(&wh, "part-b.parquet", &[("USA", Some(592_000.0))]).await;
     let table = wh.latest("trade_flows").await.unwrap().unwrap();
     let removes: Vec<_> = table
         .snapshot()
@@ -160,11 +162,12 @@ async fn python_deltalake_and_polars_read_the_tables() {
         &wh,
         "part-a.parquet",
         &[("USA", Some(582_000.0)), ("JPN", None)],
-    );
+    )
+    .await;
     wh.commit_tables(1, &[change(vec![first], vec![])])
         .await
         .unwrap();
-    let second = write_file(&wh, "part-b.parquet", &[("USA", Some(592_000.0))]);
+    let second = write_file(&wh, "part-b.parquet", &[("USA", Some(592_000.0))]).await;
     let table = wh.latest("trade_flows").await.unwrap().unwrap();
     let removes = table
         .snapshot()

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use arrow::array::RecordBatch;
 use deltalake_core::kernel::Add;
+use object_store::ObjectStoreExt;
+use object_store::path::Path as StorePath;
 use parquet::arrow::ArrowWriter;
 
 use super::{DeltaWarehouse, add_for_file};
@@ -14,7 +16,7 @@ impl DeltaWarehouse {
     /// Writes `batches` (the file's columns: no partition columns) as
     /// `TABLE/k=v/.../NAME` with the warehouse's Parquet settings, and returns its `Add`
     /// (statistics from the footer). Nothing is visible until a commit names it.
-    pub fn write_file(
+    pub async fn write_file(
         &self,
         table: &str,
         partition: &[(&str, &str)],
@@ -37,23 +39,28 @@ impl DeltaWarehouse {
             .chain([name])
             .collect::<Vec<_>>()
             .join("/");
-        let path = self.local_root()?.join(table).join(&relative);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(WarehouseError::io("create folder", dir))?;
-        }
-        let file =
-            std::fs::File::create(&path).map_err(WarehouseError::io("create file", &path))?;
-        let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
-            .map_err(WarehouseError::parquet(&path))?;
+        let place = format!("{}{table}/{relative}", self.root());
+        // Encoded in memory, then one put: bounded by the file's size (a partition's rows).
+        let mut bytes = Vec::new();
+        let mut writer =
+            ArrowWriter::try_new(&mut bytes, schema.clone(), Some(writer_properties()))
+                .map_err(WarehouseError::parquet(&place))?;
         for b in batches {
-            writer.write(b).map_err(WarehouseError::parquet(&path))?;
+            writer.write(b).map_err(WarehouseError::parquet(&place))?;
         }
-        let metadata = writer.close().map_err(WarehouseError::parquet(&path))?;
-        let meta = std::fs::metadata(&path).map_err(WarehouseError::io("stat", &path))?;
-        let modified_ms = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        let metadata = writer.close().map_err(WarehouseError::parquet(&place))?;
+        let size = bytes.len() as i64;
+        let location = StorePath::from(format!("{table}/{relative}"));
+        self.store()
+            .put(&location, bytes.into())
+            .await
+            .map_err(|source| WarehouseError::ObjectStore {
+                action: "write",
+                url: place.clone(),
+                source,
+            })?;
+        let modified_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let values: HashMap<String, Option<String>> = partition
             .iter()
@@ -61,7 +68,7 @@ impl DeltaWarehouse {
             .collect();
         Ok(add_for_file(
             &relative,
-            meta.len() as i64,
+            size,
             modified_ms,
             values,
             &schema,
