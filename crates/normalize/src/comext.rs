@@ -19,6 +19,7 @@ use std::path::Path;
 use rareflow_ingest::comext::{ComextRecord, read_comext};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
+use crate::codes::EUROSTAT_GEO;
 use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
@@ -110,7 +111,7 @@ impl<'a> ComextNormalizer<'a> {
             raw: rec.raw.clone(),
         };
         // The reporter is a member state (or the EU27 aggregate, EUR): never another group.
-        let reporter = match self.reference.partner_code("iso2", &rec.reporter) {
+        let reporter = match self.reference.partner_code(&EUROSTAT_GEO, &rec.reporter) {
             Some(p) if p.kind == "country" || p.iso3 == "EUR" => p.iso3.as_str(),
             _ => {
                 let field = rec.layout.names()[0];
@@ -118,7 +119,7 @@ impl<'a> ComextNormalizer<'a> {
             }
         };
         let (partner, partner_name, partner_kind) =
-            match self.reference.partner_code("iso2", &rec.partner) {
+            match self.reference.partner_code(&EUROSTAT_GEO, &rec.partner) {
                 Some(p) => (p.iso3.as_str(), Some(p.name_en.as_str()), p.kind.as_str()),
                 None if is_aggregate(&rec.partner) => (rec.partner.as_str(), None, "group"),
                 None => {
