@@ -9,12 +9,12 @@
 //!   [`gacc`] (China Customs platform downloads), [`headline`] (China's headline tables to
 //!   `headline_series`, year-to-date differencing), [`comtrade`] (UN Comtrade) and
 //!   [`census`] (US Census), [`comext`] (Eurostat Comext).
-//! - [`reference`]: the reference tables (countries, products, policy events), compiled in
-//!   from `data/reference/*.csv`; [`codes`]: the partner code systems of the other sources,
-//!   one declaration each; [`taxonomy`]: product lines of any classification to the
-//!   rare-earth taxonomy; [`fx`]: exchange rates, which a run may read from a file so that
-//!   they can be updated without a rebuild; [`refdata`]: what these tables share (their
-//!   error, CSV records, Arrow batches).
+//! - [`reference`](mod@reference): the reference tables (countries, products, policy
+//!   events), compiled in from `data/reference/*.csv`; [`codes`]: the partner code systems
+//!   of the other sources, one declaration each; [`taxonomy`]: product lines of any
+//!   classification to the rare-earth taxonomy; [`fx`]: exchange rates, which a run may
+//!   read from a file so that they can be updated without a rebuild; [`refdata`]: what
+//!   these tables share (their error, CSV records, Arrow batches).
 //! - [`schema`]: the columns of every warehouse table, each with its description.
 //! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources.
 
