@@ -89,7 +89,7 @@ impl<'a> CensusNormalizer<'a> {
                         line: rec.line,
                         error: RowError::UnknownCode {
                             field: "CTY_CODE".into(),
-                            table: "data/reference/census_countries.csv",
+                            table: SCHEDULE_C.path,
                             value: rec.cty_code.clone(),
                         },
                         raw: rec.raw.clone(),

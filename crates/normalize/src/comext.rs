@@ -30,9 +30,6 @@ use crate::source::{
 /// Source name of Eurostat Comext rows.
 pub const COMEXT: &str = "comext";
 
-/// Where Eurostat codes are mapped, for reject messages.
-const ISO2_TABLE: &str = "data/reference/iso2_countries.csv";
-
 /// Eurostat Comext bulk files under `comext/`.
 #[derive(Debug, Default)]
 pub struct Comext;
@@ -105,7 +102,7 @@ impl<'a> ComextNormalizer<'a> {
             line: rec.line,
             error: RowError::UnknownCode {
                 field: field.to_owned(),
-                table: ISO2_TABLE,
+                table: EUROSTAT_GEO.path,
                 value: value.to_owned(),
             },
             raw: rec.raw.clone(),

@@ -187,7 +187,7 @@ impl<'a> ComtradeNormalizer<'a> {
                 out,
                 RowError::UnknownCode {
                     field: "reporterCode".into(),
-                    table: "data/reference/m49_countries.csv",
+                    table: M49.path,
                     value: rec.reporter_code.clone(),
                 },
             );
@@ -197,7 +197,7 @@ impl<'a> ComtradeNormalizer<'a> {
                 out,
                 RowError::UnknownCode {
                     field: "partnerCode".into(),
-                    table: "data/reference/m49_countries.csv",
+                    table: M49.path,
                     value: rec.partner_code.clone(),
                 },
             );
