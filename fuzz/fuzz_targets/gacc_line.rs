@@ -9,7 +9,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use rareflow_fuzz::{assert_finite, assert_non_negative};
-use rareflow_ingest::gacc::{GaccLayout, parse_number, parse_period, split_fields};
+use rareflow_ingest::gacc::{GaccLayout, split_fields};
+use rareflow_ingest::parse::{parse_number, parse_period};
 
 const ZH: &str = r#""数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位","第二数量","第二计量单位","人民币","#;
 const EN: &str = r#""Date of data","Trading partner code","Trading partner","Commodity code","Commodity","Customs Regime code","Customs Regime","Quantity","Unit","Supplimentary Quantity","Supplimentary Unit","US dollar","#;

@@ -233,3 +233,41 @@ fn an_unknown_header_is_a_file_error_naming_the_file() {
         .to_string();
     assert!(err.contains("full_v2_202503.7z"), "{err}");
 }
+
+#[test]
+fn the_united_kingdom_since_2021_is_xu_and_xi_and_both_map() {
+    // Since 2021 Comext writes the United Kingdom as XU (excluding Northern Ireland, extra-EU
+    // trade) and XI (Northern Ireland, intra-EU under the Protocol; also a reporter). Both
+    // are the UK's parts: GBR, `country`, never rejected. USD at 0.925326 EUR per USD (ECB
+    // March 2025 average, 1.0807 USD per EUR): 92,532.6 / 0.925326 = 100,000;
+    // 46,266.3 / 0.925326 = 50,000; 185,065.2 / 0.925326 = 200,000.
+    let (raw, warehouse) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let file = "REPORTER,PARTNER,TRADE_TYPE,PRODUCT_NC,PRODUCT_SITC,PRODUCT_CPA21,PRODUCT_CPA22,\
+PRODUCT_BEC,PRODUCT_BEC5,PRODUCT_SECTION,FLOW,STAT_PROCEDURE,SUPPL_UNIT,PERIOD,VALUE_EUR,VALUE_NAC,\
+QUANTITY_KG,QUANTITY_SUPPL_UNIT\n\
+IE,XU,E,85051110,77881,279011,279011,42,411,XVI,2,1,,202503,92532.6,92532.6,1500,0\n\
+IE,XI,I,85051110,77881,279011,279011,42,411,XVI,2,1,,202503,46266.3,46266.3,700,0\n\
+XI,CN,E,85051110,77881,279011,279011,42,411,XVI,1,1,,202503,185065.2,185065.2,3000,0\n";
+    write_raw(
+        raw.path(),
+        "comext/2025/full_v2_202503.dat",
+        file.as_bytes(),
+    );
+    let summary = run_etl(raw.path(), warehouse.path()).unwrap();
+    assert_eq!(
+        (summary.files[0].rows_loaded, summary.files[0].rows_rejected),
+        (3, 0)
+    );
+    assert_eq!(
+        rows(
+            warehouse.path(),
+            "SELECT reporter, flow, partner, partner_code, partner_name, partner_kind, \
+             quantity_kg, CAST(round(value_usd) AS BIGINT) FROM trade_flows ORDER BY source_line"
+        ),
+        vec![
+            "IRL export GBR XU United Kingdom (excluding Northern Ireland) country 1500 100000",
+            "IRL export GBR XI United Kingdom (Northern Ireland) country 700 50000",
+            "GBR import CHN CN China country 3000 200000",
+        ]
+    );
+}

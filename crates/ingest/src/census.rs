@@ -183,7 +183,7 @@ impl Columns {
         let num = |i: usize, field: &str| -> Result<Option<f64>, Rejected> {
             match get(i) {
                 None => Ok(None),
-                Some(s) => match crate::gacc::parse_number(s) {
+                Some(s) => match crate::parse::parse_number(s) {
                     Some(v) if v < 0.0 => Err(reject(RowError::NegativeQuantity {
                         field: field.into(),
                         value: s.into(),
@@ -205,8 +205,7 @@ impl Columns {
         };
         let (year, month) = period
             .split_once('-')
-            .filter(|(y, m)| y.len() == 4 && (1..=2).contains(&m.len()))
-            .and_then(|(y, m)| crate::gacc::parse_period(&format!("{y}{m:0>2}")))
+            .and_then(|(y, m)| crate::parse::year_month(y, m))
             .ok_or_else(|| {
                 reject(RowError::BadMonth {
                     field: field.into(),
@@ -220,7 +219,7 @@ impl Columns {
             }));
         }
         let commodity = get(self.commodity).unwrap_or("");
-        if commodity.is_empty() || !commodity.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::parse::is_digit_code(commodity) {
             return Err(reject(RowError::BadCode {
                 field: "commodity".into(),
                 expected: "an HTS / Schedule B code of digits",

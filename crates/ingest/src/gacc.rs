@@ -16,6 +16,7 @@
 
 use std::path::Path;
 
+pub use crate::Currency;
 use crate::error::IngestError;
 use crate::text::{Chunk, ChunkReader, Encoding};
 
@@ -24,30 +25,11 @@ mod layout;
 #[cfg(test)]
 mod tests;
 
-pub use dialect::{month_from_path, parse_number, parse_period, split_fields};
+pub use dialect::{month_from_path, split_fields};
 pub use layout::{GaccLayout, GaccRecord};
 
 /// Fields longer than this are not real values.
 pub const MAX_FIELD_BYTES: usize = 4096;
-/// Currency of the value column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Currency {
-    /// Whole yuan (`人民币`).
-    Cny,
-    /// US dollars (`美元`, `US dollar`).
-    Usd,
-}
-
-impl Currency {
-    /// ISO 4217 code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Currency::Cny => "CNY",
-            Currency::Usd => "USD",
-        }
-    }
-}
-
 /// Language of the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {

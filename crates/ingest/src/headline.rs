@@ -7,8 +7,9 @@
 
 use std::path::Path;
 
+use crate::Currency;
 use crate::error::{IngestError, Rejected, RowError};
-use crate::gacc::{Currency, parse_number};
+use crate::parse::parse_number;
 use crate::text::{Encoding, open_text};
 
 /// What the title and unit lines say about a release.

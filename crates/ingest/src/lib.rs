@@ -9,7 +9,8 @@
 //! - [`census`]: US Census international trade API JSON arrays.
 //! - [`comext`]: Eurostat Comext monthly bulk files (`full_v2` and older `full`), plain or `.7z`.
 //!
-//! What this crate owns: byte-level decoding ([`text`]), the record dialect of each format,
+//! What this crate owns: byte-level decoding ([`text`]), the parsers every reader shares
+//! (numbers, year-months, digit codes: [`parse`]), the record dialect of each format,
 //! mapping header names to fields, and per-row format errors ([`RowError`]). What it does not
 //! own: codes, units, currencies and periods — those are `rareflow-normalize`'s job.
 //!
@@ -22,11 +23,31 @@ pub mod comtrade;
 pub mod error;
 pub mod gacc;
 pub mod headline;
+pub mod parse;
 pub mod text;
 
 pub use error::{IngestError, Rejected, RowError};
-pub use gacc::{Currency, GaccFile, GaccLayout, GaccRecord, Language};
+pub use gacc::{GaccFile, GaccLayout, GaccRecord, Language};
 pub use text::{Chunk, ChunkReader, Encoding};
+
+/// Currency of a China Customs value column (platform downloads and headline tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Currency {
+    /// Yuan (`人民币`).
+    Cny,
+    /// US dollars (`美元`, `US dollar`).
+    Usd,
+}
+
+impl Currency {
+    /// ISO 4217 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Cny => "CNY",
+            Currency::Usd => "USD",
+        }
+    }
+}
 
 /// Trade direction as the reporter sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

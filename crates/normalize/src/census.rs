@@ -5,7 +5,7 @@ use std::path::Path;
 use rareflow_ingest::census::{CensusRecord, read_census};
 use rareflow_ingest::{Flow, IngestError, Rejected, RowError};
 
-use crate::comtrade::BREAKDOWN;
+use crate::codes::{BREAKDOWN, SCHEDULE_C};
 use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
@@ -75,7 +75,7 @@ impl<'a> CensusNormalizer<'a> {
             Ok(r) => r,
             Err(r) => return out.reject(CENSUS, self.source_file, &r),
         };
-        let (partner, name, kind) = match self.reference.partner_code("census", &rec.cty_code) {
+        let (partner, name, kind) = match self.reference.partner_code(&SCHEDULE_C, &rec.cty_code) {
             Some(p) => (p.iso3.as_str(), Some(p.name_en.as_str()), p.kind.as_str()),
             // Aggregates Census adds over time (`5XXX`, `0031`) are groups, never countries.
             None if rec.cty_code.contains('X') || rec.cty_code.starts_with("00") => {
@@ -89,7 +89,7 @@ impl<'a> CensusNormalizer<'a> {
                         line: rec.line,
                         error: RowError::UnknownCode {
                             field: "CTY_CODE".into(),
-                            table: "data/reference/census_countries.csv",
+                            table: SCHEDULE_C.path,
                             value: rec.cty_code.clone(),
                         },
                         raw: rec.raw.clone(),

@@ -19,6 +19,7 @@ use std::path::Path;
 use rareflow_ingest::comext::{ComextRecord, read_comext};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
+use crate::codes::EUROSTAT_GEO;
 use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
@@ -28,9 +29,6 @@ use crate::source::{
 
 /// Source name of Eurostat Comext rows.
 pub const COMEXT: &str = "comext";
-
-/// Where Eurostat codes are mapped, for reject messages.
-const ISO2_TABLE: &str = "data/reference/iso2_countries.csv";
 
 /// Eurostat Comext bulk files under `comext/`.
 #[derive(Debug, Default)]
@@ -104,13 +102,13 @@ impl<'a> ComextNormalizer<'a> {
             line: rec.line,
             error: RowError::UnknownCode {
                 field: field.to_owned(),
-                table: ISO2_TABLE,
+                table: EUROSTAT_GEO.path,
                 value: value.to_owned(),
             },
             raw: rec.raw.clone(),
         };
         // The reporter is a member state (or the EU27 aggregate, EUR): never another group.
-        let reporter = match self.reference.partner_code("iso2", &rec.reporter) {
+        let reporter = match self.reference.partner_code(&EUROSTAT_GEO, &rec.reporter) {
             Some(p) if p.kind == "country" || p.iso3 == "EUR" => p.iso3.as_str(),
             _ => {
                 let field = rec.layout.names()[0];
@@ -118,7 +116,7 @@ impl<'a> ComextNormalizer<'a> {
             }
         };
         let (partner, partner_name, partner_kind) =
-            match self.reference.partner_code("iso2", &rec.partner) {
+            match self.reference.partner_code(&EUROSTAT_GEO, &rec.partner) {
                 Some(p) => (p.iso3.as_str(), Some(p.name_en.as_str()), p.kind.as_str()),
                 None if is_aggregate(&rec.partner) => (rec.partner.as_str(), None, "group"),
                 None => {

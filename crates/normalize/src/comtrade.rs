@@ -5,6 +5,7 @@ use std::path::Path;
 use rareflow_ingest::comtrade::{ComtradeRecord, Frequency, read_comtrade};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
+use crate::codes::{BREAKDOWN, M49};
 use crate::period::month_start;
 use crate::reference::Reference;
 use crate::rows::{TradeFlowRow, hs_parts};
@@ -80,10 +81,6 @@ fn flow_name(code: &str) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
-/// `partner_kind` of a row that is one part of a figure split by customs procedure, mode of
-/// transport or second partner: the figure itself is the total row (`C00`, `0`, `0`).
-pub const BREAKDOWN: &str = "breakdown";
-
 /// Comtrade's own code for "Other Asia, nes", which is Taiwan.
 const OTHER_ASIA: &str = "S19";
 
@@ -124,7 +121,7 @@ impl<'a> ComtradeNormalizer<'a> {
             return Some(iso.to_owned());
         }
         self.reference
-            .partner_code("m49", &rec.reporter_code)
+            .partner_code(&M49, &rec.reporter_code)
             .map(|p| p.iso3.clone())
     }
 
@@ -134,7 +131,7 @@ impl<'a> ComtradeNormalizer<'a> {
     fn partner<'r>(&'r self, rec: &'r ComtradeRecord) -> Option<Resolved<'r>> {
         let code = rec.partner_code.as_str();
         let iso = rec.partner_iso.as_deref();
-        let entry = self.reference.partner_code("m49", code);
+        let entry = self.reference.partner_code(&M49, code);
         let name = entry
             .map(|p| p.name_en.as_str())
             .or(rec.partner_desc.as_deref());
@@ -190,7 +187,7 @@ impl<'a> ComtradeNormalizer<'a> {
                 out,
                 RowError::UnknownCode {
                     field: "reporterCode".into(),
-                    table: "data/reference/m49_countries.csv",
+                    table: M49.path,
                     value: rec.reporter_code.clone(),
                 },
             );
@@ -200,7 +197,7 @@ impl<'a> ComtradeNormalizer<'a> {
                 out,
                 RowError::UnknownCode {
                     field: "partnerCode".into(),
-                    table: "data/reference/m49_countries.csv",
+                    table: M49.path,
                     value: rec.partner_code.clone(),
                 },
             );

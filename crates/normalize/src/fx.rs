@@ -5,13 +5,14 @@
 //! reference folder instead, so users update rates without rebuilding.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray};
 
 use crate::period::month_start;
-use crate::reference::ReferenceError;
+use crate::refdata::{ReferenceError, batch};
 
 /// The rates shipped with rareflow.
 pub(crate) const BUNDLED_FX_CSV: &str = include_str!("../../../data/reference/fx_rates.csv");
@@ -116,6 +117,27 @@ impl FxRates {
             .map(|(rate, _)| *rate)
     }
 
+    /// Units of `currency` per US dollar for a figure covering several months of one year
+    /// (China's January-February release): the mean of the covered months' rates, each
+    /// month weighted alike, since the figure is not split by month. `None` when any covered
+    /// month has no rate (a figure is never converted at part of its period's rates).
+    pub fn mean_per_usd(
+        &self,
+        currency: &str,
+        year: i32,
+        months: RangeInclusive<u32>,
+    ) -> Option<f64> {
+        let count = months.clone().count();
+        if count == 0 {
+            return None;
+        }
+        let mut sum = 0.0;
+        for month in months {
+            sum += self.per_usd(currency, year, month)?;
+        }
+        Some(sum / count as f64)
+    }
+
     /// The `fx_rates` table: `month` (Date32), `currency`, `per_usd`, `source`.
     pub fn batch(&self) -> RecordBatch {
         let mut rows: Vec<_> = self.rates.iter().collect();
@@ -132,7 +154,7 @@ impl FxRates {
         let source: ArrayRef = Arc::new(StringArray::from_iter_values(
             rows.iter().map(|(_, (_, s))| s.as_str()),
         ));
-        crate::reference::batch(vec![
+        batch(vec![
             ("month", month),
             ("currency", currency),
             ("per_usd", rate),
@@ -170,5 +192,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("positive"), "{err}");
+    }
+
+    #[test]
+    fn a_period_of_months_takes_the_mean_of_their_rates() {
+        let fx = FxRates::parse(
+            "month,currency,per_usd,source\n2030-01,CNY,7.0,t\n2030-02,CNY,7.2,t\n2030-03,CNY,7.5,t\n",
+            "t",
+        )
+        .unwrap();
+        // (7.0 + 7.2) / 2 = 7.1; (7.0 + 7.2 + 7.5) / 3 = 7.2333...
+        assert_eq!(fx.mean_per_usd("CNY", 2030, 1..=2), Some(7.1));
+        let q1 = fx.mean_per_usd("CNY", 2030, 1..=3).unwrap();
+        assert!((q1 - 21.7 / 3.0).abs() < 1e-12, "{q1}");
+        assert_eq!(fx.mean_per_usd("CNY", 2030, 2..=2), Some(7.2));
+        // April has no rate: no conversion at part of the period's rates.
+        assert_eq!(fx.mean_per_usd("CNY", 2030, 3..=4), None);
+        assert_eq!(fx.mean_per_usd("USD", 2030, 1..=2), Some(1.0));
     }
 }

@@ -3,6 +3,11 @@
 //! January-February release stays one two-month period (`months` = 2), never February alone.
 //! Where a month column and the difference of year-to-date totals disagree beyond rounding
 //! (a revision), both are kept and the row says so.
+//!
+//! Values in yuan become `value_usd` at the covered months' rate: for a period of several
+//! months (January-February), the mean of those months' rates, each month weighted alike
+//! ([`crate::fx::FxRates::mean_per_usd`]), since the release does not split the figure by
+//! month; NULL when any covered month has no rate. Never the last month's rate alone.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -215,7 +220,9 @@ pub fn headline_series(
             Currency::Usd => "USD",
             Currency::Cny => "CNY",
         };
-        let rate = reference.per_usd(currency, r.year, r.last_month);
+        let rate = reference
+            .fx()
+            .mean_per_usd(currency, r.year, r.first_month..=r.last_month);
         for row in &input.rows {
             let previous = (r.first_month > 1)
                 .then(|| ytd.get(&(flow, row.series.as_str(), r.year, r.first_month - 1)))
@@ -383,5 +390,47 @@ mod tests {
         );
         let revised = b.column_by_name("revised").unwrap().as_boolean();
         assert_eq!((revised.value(1), revised.value(2)), (false, true));
+    }
+
+    #[test]
+    fn a_january_february_yuan_figure_converts_at_the_mean_of_both_rates() {
+        let fx = crate::fx::FxRates::parse(
+            "month,currency,per_usd,source\n\
+             2025-01,CNY,7.0,t\n2025-02,CNY,7.2,t\n2025-03,CNY,7.5,t\n2026-02,CNY,7.2,t\n",
+            "t",
+        )
+        .unwrap();
+        let reference = Reference::bundled().unwrap().with_fx(fx);
+        let yuan = |year: i32, first: u32, last: u32, ytd_value: f64| HeadlineInput {
+            file: format!("{year}-{last}.csv"),
+            release: HeadlineRelease {
+                year,
+                currency: Currency::Cny,
+                title: format!("{year}年{first}-{last}月出口主要商品量值表（人民币值）"),
+                ..release(first, last)
+            },
+            rows: vec![HeadlineRow {
+                ytd_value: Some(ytd_value),
+                ..row(None, 1.0)
+            }],
+        };
+        let inputs = [
+            // 71,000 万元 = 710,000,000 yuan over January-February at (7.0 + 7.2) / 2 = 7.1:
+            // 100,000,000 dollars (at February's 7.2 alone it would be 98,611,111).
+            yuan(2025, 1, 2, 71_000.0),
+            // March alone: (93,500 - 71,000) 万元 = 225,000,000 yuan / 7.5 = 30,000,000.
+            yuan(2025, 3, 3, 93_500.0),
+            // 2026: no January rate, so no dollars, although February has one.
+            yuan(2026, 1, 2, 71_000.0),
+        ];
+        let b = headline_series(&reference, &inputs).unwrap();
+        let usd = b
+            .column_by_name("value_usd")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        assert_eq!(
+            usd,
+            &Float64Array::from(vec![Some(100_000_000.0), Some(30_000_000.0), None])
+        );
     }
 }

@@ -9,24 +9,30 @@
 //!   [`gacc`] (China Customs platform downloads), [`headline`] (China's headline tables to
 //!   `headline_series`, year-to-date differencing), [`comtrade`] (UN Comtrade) and
 //!   [`census`] (US Census), [`comext`] (Eurostat Comext).
-//! - [`reference`]: the reference tables (countries, products/taxonomy, policy events),
-//!   compiled in from `data/reference/*.csv`; [`fx`]: exchange rates, which a run may read
-//!   from a file so that they can be updated without a rebuild.
+//! - [`reference`](mod@reference): the reference tables (countries, products, policy
+//!   events), compiled in from `data/reference/*.csv`; [`codes`]: the partner code systems
+//!   of the other sources, one declaration each; [`taxonomy`]: product lines of any
+//!   classification to the rare-earth taxonomy; [`fx`]: exchange rates, which a run may
+//!   read from a file so that they can be updated without a rebuild; [`refdata`]: what
+//!   these tables share (their error, CSV records, Arrow batches).
 //! - [`schema`]: the columns of every warehouse table, each with its description.
 //! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources.
 
 pub mod census;
+pub mod codes;
 pub mod comext;
 pub mod comtrade;
 pub mod fx;
 pub mod gacc;
 pub mod headline;
 pub mod period;
+pub mod refdata;
 pub mod reference;
 pub mod registry;
 pub mod rows;
 pub mod schema;
 pub mod source;
+pub mod taxonomy;
 pub mod units;
 
 /// The normalizer's version, part of the fingerprint each file's rows are recorded with:
@@ -34,7 +40,8 @@ pub mod units;
 /// next run normalizes every file again.
 pub const NORMALIZER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+1");
 
-pub use reference::{Reference, ReferenceError};
+pub use refdata::ReferenceError;
+pub use reference::Reference;
 pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};
 pub use source::{FileFacts, Normalized, Source, SourceFile, Work, WorkSink};

@@ -1,35 +1,24 @@
-//! Reference tables, compiled in from `data/reference/*.csv` (see its README for sources).
+//! Reference tables, compiled in from `data/reference/*.csv` (see its README for sources):
+//! China Customs' own tables (countries, products), policy events, exchange rates
+//! ([`crate::fx`]), the partner code systems of the other sources ([`crate::codes`]) and
+//! the taxonomy of their product lines ([`crate::taxonomy`]).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Date32Array, RecordBatch, StringArray};
-use arrow::datatypes::{Field, Schema};
 
+use crate::codes::{CodeSystem, PARTNER_CODE_SYSTEMS, PartnerCode, PartnerCodes};
 use crate::fx::FxRates;
 use crate::period::days_from_civil;
-use std::path::Path;
+pub use crate::refdata::ReferenceError;
+use crate::refdata::{batch, records};
+use crate::taxonomy::Taxonomy;
 
 const COUNTRIES_CSV: &str = include_str!("../../../data/reference/countries.csv");
 const PRODUCTS_CSV: &str = include_str!("../../../data/reference/products.csv");
 const POLICY_EVENTS_CSV: &str = include_str!("../../../data/reference/policy_events.csv");
-const M49_CSV: &str = include_str!("../../../data/reference/m49_countries.csv");
-const CENSUS_CSV: &str = include_str!("../../../data/reference/census_countries.csv");
-const ISO2_CSV: &str = include_str!("../../../data/reference/iso2_countries.csv");
-const CONCORDANCE_CSV: &str = include_str!("../../../data/reference/hs_concordance.csv");
-
-/// A reference table that does not parse. Only a broken build can hit this, but it is
-/// reported, not panicked on.
-#[derive(Debug, thiserror::Error)]
-#[error("reference table {table}, line {line}: {message}")]
-pub struct ReferenceError {
-    /// Which table.
-    pub table: &'static str,
-    /// 1-based line.
-    pub line: u64,
-    /// What is wrong.
-    pub message: String,
-}
 
 /// A trading partner.
 #[derive(Debug, Clone)]
@@ -80,42 +69,6 @@ pub struct PolicyEvent {
     pub description: String,
 }
 
-/// A partner code of another reporter's code system (UN M49, US Census Schedule C).
-#[derive(Debug, Clone)]
-pub struct PartnerCode {
-    /// Which code system: `m49` or `census`.
-    pub system: &'static str,
-    /// The code as published.
-    pub code: String,
-    /// ISO 3166-1 alpha-3, or a documented code for groups and the world (`W00`).
-    pub iso3: String,
-    /// English name.
-    pub name_en: String,
-    /// `country`, `group` or `world`.
-    pub kind: String,
-}
-
-/// A line of the concordance: another code system's line mapped to HS6 and the taxonomy.
-#[derive(Debug, Clone)]
-pub struct Concordance {
-    /// `HTS10`, `H4`, `H5`, `H6`, ...
-    pub classification: String,
-    /// The line.
-    pub code: String,
-    /// Its HS6 heading.
-    pub hs6: String,
-    /// Taxonomy group, if a rare-earth line.
-    pub product_group: Option<String>,
-    /// Element, where the line names one.
-    pub element: Option<String>,
-    /// First year the line existed.
-    pub valid_from: Option<String>,
-    /// Last year the line existed.
-    pub valid_to: Option<String>,
-    /// What it covers, with caveats.
-    pub description: String,
-}
-
 /// All reference tables, indexed for lookups during normalization.
 #[derive(Debug)]
 pub struct Reference {
@@ -125,38 +78,8 @@ pub struct Reference {
     by_hs8: HashMap<u32, usize>,
     fx: FxRates,
     events: Vec<PolicyEvent>,
-    partner_codes: Vec<PartnerCode>,
-    by_partner_code: HashMap<(&'static str, String), usize>,
-    concordance: Vec<Concordance>,
-    by_concordance: HashMap<(String, String), usize>,
-}
-
-/// Codes are compared without leading zeros (`0156` and `156` are one M49 code).
-fn code_key(code: &str) -> String {
-    let t = code.trim().trim_start_matches('0');
-    if t.is_empty() && !code.trim().is_empty() {
-        "0".into()
-    } else {
-        t.to_owned()
-    }
-}
-
-fn records(
-    table: &'static str,
-    text: &str,
-) -> Result<Vec<(u64, csv::StringRecord)>, ReferenceError> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| ReferenceError {
-            table,
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        out.push((line, rec));
-    }
-    Ok(out)
+    partner_codes: PartnerCodes,
+    taxonomy: Taxonomy,
 }
 
 impl Reference {
@@ -220,51 +143,17 @@ impl Reference {
                 description: r[3].to_owned(),
             });
         }
-        let mut partner_codes = Vec::new();
-        let mut by_partner_code = HashMap::new();
-        for (system, table, text) in [
-            ("m49", "m49_countries", M49_CSV),
-            ("census", "census_countries", CENSUS_CSV),
-            ("iso2", "iso2_countries", ISO2_CSV),
-        ] {
-            for (_, r) in records(table, text)? {
-                let key = if system == "census" {
-                    r[0].trim().to_owned()
-                } else {
-                    code_key(&r[0])
-                };
-                by_partner_code.insert((system, key), partner_codes.len());
-                partner_codes.push(PartnerCode {
-                    system,
-                    code: r[0].trim().to_owned(),
-                    iso3: r[1].to_owned(),
-                    name_en: r[2].to_owned(),
-                    kind: r[3].to_owned(),
-                });
-            }
-        }
-        let mut concordance = Vec::new();
-        let mut by_concordance = HashMap::new();
-        for (_, r) in records("hs_concordance", CONCORDANCE_CSV)? {
-            let opt = |i: usize| Some(r[i].trim().to_owned()).filter(|s| !s.is_empty());
-            let code: String = r[1].chars().filter(char::is_ascii_digit).collect();
-            by_concordance.insert((r[0].to_owned(), code.clone()), concordance.len());
-            concordance.push(Concordance {
-                classification: r[0].to_owned(),
-                code,
-                hs6: r[2].to_owned(),
-                product_group: opt(3),
-                element: opt(4),
-                valid_from: opt(5),
-                valid_to: opt(6),
-                description: r[7].to_owned(),
-            });
-        }
+        let partner_codes = PartnerCodes::load(&PARTNER_CODE_SYSTEMS)?;
+        let taxonomy = Taxonomy::load(products.iter().map(|p| {
+            (
+                p.hs8.as_str(),
+                p.product_group.as_str(),
+                p.element.as_deref(),
+            )
+        }))?;
         Ok(Reference {
             partner_codes,
-            by_partner_code,
-            concordance,
-            by_concordance,
+            taxonomy,
             countries,
             by_gacc_code,
             products,
@@ -286,44 +175,16 @@ impl Reference {
         self.by_hs8.get(&code).map(|&i| &self.products[i])
     }
 
-    /// A partner in another code system (`m49`, `census`).
-    pub fn partner_code(&self, system: &'static str, code: &str) -> Option<&PartnerCode> {
-        let key = if system == "census" {
-            code.trim().to_owned()
-        } else {
-            code_key(code)
-        };
-        self.by_partner_code
-            .get(&(system, key))
-            .map(|&i| &self.partner_codes[i])
+    /// The partner for `code` in a code system (the source names the system it reads).
+    pub fn partner_code(&self, system: &CodeSystem, code: &str) -> Option<&PartnerCode> {
+        self.partner_codes.get(system, code)
     }
 
-    /// The taxonomy (product group, element) of a line in any code system: China's 8-digit
-    /// lines through `products`, US HTS10 and HS vintages through `hs_concordance`, falling
-    /// back to the line's HS6 heading.
+    /// The taxonomy (product group, element) of a line in any classification: exact in
+    /// `hs_concordance` or China's `products` (see [`crate::taxonomy`]), else its HS6
+    /// heading in the newest HS edition that has it.
     pub fn taxonomy(&self, classification: &str, code: &str) -> (Option<&str>, Option<&str>) {
-        if let Some(p) = self
-            .product_by_hs8(code)
-            .filter(|_| classification == "CN8")
-        {
-            return (Some(p.product_group.as_str()), p.element.as_deref());
-        }
-        let exact = self
-            .by_concordance
-            .get(&(classification.to_owned(), code.to_owned()));
-        let hs6 = code.get(..6).unwrap_or(code);
-        let fallback = || {
-            ["H6", "H5", "H4", "H3", "H2", "H1", "H0"]
-                .iter()
-                .find_map(|c| self.by_concordance.get(&((*c).to_owned(), hs6.to_owned())))
-        };
-        match exact.or_else(fallback) {
-            Some(&i) => {
-                let c = &self.concordance[i];
-                (c.product_group.as_deref(), c.element.as_deref())
-            }
-            None => (None, None),
-        }
+        self.taxonomy.get(classification, code)
     }
 
     /// Units of `currency` per US dollar for a month (1 for USD).
@@ -336,6 +197,13 @@ impl Reference {
         &self.fx
     }
 
+    /// These tables with other exchange rates (tests with rates of their own).
+    #[cfg(test)]
+    pub(crate) fn with_fx(mut self, fx: FxRates) -> Reference {
+        self.fx = fx;
+        self
+    }
+
     /// The reference tables as Arrow batches, by warehouse table name.
     pub fn tables(&self) -> Vec<(&'static str, RecordBatch)> {
         vec![
@@ -343,8 +211,8 @@ impl Reference {
             ("products", self.products_batch()),
             ("fx_rates", self.fx.batch()),
             ("policy_events", self.events_batch()),
-            ("partner_codes", self.partner_codes_batch()),
-            ("hs_concordance", self.concordance_batch()),
+            ("partner_codes", self.partner_codes.batch()),
+            ("hs_concordance", self.taxonomy.batch()),
         ]
     }
 
@@ -405,59 +273,6 @@ impl Reference {
     }
 }
 
-impl Reference {
-    fn partner_codes_batch(&self) -> RecordBatch {
-        let col = |f: fn(&PartnerCode) -> &str| -> ArrayRef {
-            Arc::new(StringArray::from_iter_values(
-                self.partner_codes.iter().map(f),
-            ))
-        };
-        batch(vec![
-            ("code_system", col(|p| p.system)),
-            ("code", col(|p| &p.code)),
-            ("iso3", col(|p| &p.iso3)),
-            ("name_en", col(|p| &p.name_en)),
-            ("partner_kind", col(|p| &p.kind)),
-        ])
-    }
-
-    fn concordance_batch(&self) -> RecordBatch {
-        let col = |f: fn(&Concordance) -> Option<&str>| -> ArrayRef {
-            Arc::new(StringArray::from_iter(self.concordance.iter().map(f)))
-        };
-        batch(vec![
-            ("classification", col(|c| Some(&c.classification))),
-            ("code", col(|c| Some(&c.code))),
-            ("hs6", col(|c| Some(&c.hs6))),
-            ("product_group", col(|c| c.product_group.as_deref())),
-            ("element", col(|c| c.element.as_deref())),
-            ("valid_from", col(|c| c.valid_from.as_deref())),
-            ("valid_to", col(|c| c.valid_to.as_deref())),
-            ("description", col(|c| Some(&c.description))),
-        ])
-    }
-}
-
-/// Reference columns that may hold NULL.
-const NULLABLE: [&str; 4] = ["element", "product_group", "valid_from", "valid_to"];
-
-pub(crate) fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, a)| {
-            Field::new(
-                *n,
-                a.data_type().clone(),
-                a.null_count() > 0 || NULLABLE.contains(n),
-            )
-        })
-        .collect();
-    let arrays = columns.into_iter().map(|(_, a)| a).collect();
-    // Column lengths agree by construction (all from one Vec), so this cannot fail.
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-        .unwrap_or_else(|e| unreachable!("reference batch columns disagree: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,5 +295,30 @@ mod tests {
             assert!(b.num_rows() > 0, "{name} is empty");
         }
         assert_eq!(r.tables()[0].1.num_rows(), 241);
+    }
+
+    #[test]
+    fn every_registered_code_system_is_in_partner_codes() {
+        use arrow::array::AsArray;
+        let r = Reference::bundled().unwrap();
+        let (_, b) = r
+            .tables()
+            .into_iter()
+            .find(|(n, _)| *n == "partner_codes")
+            .unwrap();
+        let systems = b.column_by_name("code_system").unwrap().as_string::<i32>();
+        // One row per data line of each CSV (file lines minus the header).
+        for system in PARTNER_CODE_SYSTEMS {
+            let rows = systems.iter().filter(|s| *s == Some(system.name)).count();
+            assert_eq!(rows, system.csv.lines().count() - 1, "{}", system.name);
+        }
+        assert_eq!(b.num_rows(), 85 + 59 + 270);
+        // Each source's system keys its codes its own way.
+        use crate::codes::{EUROSTAT_GEO, M49, SCHEDULE_C};
+        assert_eq!(r.partner_code(&M49, "0842").unwrap().iso3, "USA");
+        assert_eq!(r.partner_code(&SCHEDULE_C, "5700").unwrap().iso3, "CHN");
+        assert_eq!(r.partner_code(&SCHEDULE_C, "0003").unwrap().iso3, "EUR");
+        assert!(r.partner_code(&SCHEDULE_C, "3").is_none());
+        assert_eq!(r.partner_code(&EUROSTAT_GEO, "XU").unwrap().iso3, "GBR");
     }
 }

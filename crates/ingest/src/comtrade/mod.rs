@@ -207,7 +207,9 @@ fn number(
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n.as_f64(),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(Value::String(s)) => Some(crate::gacc::parse_number(s).ok_or_else(|| bad(s.clone()))?),
+        Some(Value::String(s)) => {
+            Some(crate::parse::parse_number(s).ok_or_else(|| bad(s.clone()))?)
+        }
         Some(other) => return Err(bad(other.to_string())),
     };
     match value {
@@ -264,7 +266,7 @@ fn period(
                 .ok_or_else(bad)
         }
         6 => {
-            let (y, m) = crate::gacc::parse_period(digits).ok_or_else(bad)?;
+            let (y, m) = crate::parse::parse_period(digits).ok_or_else(bad)?;
             Ok((Frequency::Monthly, y, Some(m)))
         }
         _ => Err(bad()),
@@ -281,7 +283,7 @@ pub(crate) fn from_v1(
     let ref_month = text(map, "refMonth");
     let (frequency, year, month) = period(&period_text, ref_month.as_deref(), line, &raw)?;
     let cmd_code = required(text(map, "cmdCode"), "cmdCode", line, &raw)?;
-    if !cmd_code.bytes().all(|b| b.is_ascii_digit()) && cmd_code != "TOTAL" {
+    if !crate::parse::is_digit_code(&cmd_code) && cmd_code != "TOTAL" {
         return Err(Rejected {
             line,
             error: RowError::BadCode {

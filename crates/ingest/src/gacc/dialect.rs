@@ -1,71 +1,11 @@
-//! The platform's CSV dialect: field splitting, numbers with thousands separators, months,
-//! and the month a file's name or folder gives.
+//! The platform's CSV dialect: field splitting, and the month a file's name or folder
+//! gives. Numbers and months are parsed as every reader parses them ([`crate::parse`]).
 
 use crate::error::RowError;
+use crate::parse::{parse_period, year_month};
 
 pub(crate) fn is_no_unit(s: &str) -> bool {
     matches!(s, "?" | "-" | "？" | "")
-}
-
-/// `YYYYMM` (also `YYYY-MM`, `YYYY/MM`, `YYYY年MM月`) to (year, month), month 1-12, year 1980-2100.
-pub fn parse_period(s: &str) -> Option<(i32, u32)> {
-    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-    let rest_ok = s
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '年' | '月'));
-    if !rest_ok || digits.len() != 6 {
-        return None;
-    }
-    let year: i32 = digits[..4].parse().ok()?;
-    let month: u32 = digits[4..].parse().ok()?;
-    ((1980..=2100).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
-}
-
-/// A number with optional thousands separators: `5,917,063,944`, `12.5`, `-3`.
-/// Separators must group the integer part by three (`1,2,3` is refused); `NaN`, `inf` and
-/// exponents are refused.
-pub fn parse_number(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let (int_part, frac_part) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if frac_part.is_some_and(|f| !digits(f)) {
-        return None;
-    }
-    let mut groups = int_part.split(',');
-    let first = groups.next()?;
-    let grouped = int_part.contains(',');
-    if !digits(first) || (grouped && first.len() > 3) {
-        return None;
-    }
-    let mut buf = [0u8; 64];
-    let mut len = 0;
-    let mut push = |bytes: &[u8]| -> Option<()> {
-        let end = len + bytes.len();
-        buf.get_mut(len..end)?.copy_from_slice(bytes);
-        len = end;
-        Some(())
-    };
-    push(first.as_bytes())?;
-    for g in groups {
-        if g.len() != 3 || !digits(g) {
-            return None;
-        }
-        push(g.as_bytes())?;
-    }
-    if let Some(f) = frac_part {
-        push(b".")?;
-        push(f.as_bytes())?;
-    }
-    let text = std::str::from_utf8(&buf[..len]).ok()?;
-    let v: f64 = text.parse().ok()?;
-    Some(if negative { -v } else { v })
 }
 
 /// Splits a platform CSV line into field spans (byte ranges of the unquoted content).
@@ -195,8 +135,4 @@ pub fn month_from_path(path: &str) -> Result<Option<(i32, u32)>, String> {
                 .join(", ")
         )),
     }
-}
-
-fn year_month(year: &str, month: &str) -> Option<(i32, u32)> {
-    parse_period(&format!("{year}{month:0>2}"))
 }

@@ -1,8 +1,9 @@
 //! Header names to columns ([`GaccLayout`]) and one line to a [`GaccRecord`].
 
-use super::dialect::{is_no_unit, parse_number, parse_period, split_fields};
+use super::dialect::{is_no_unit, split_fields};
 use super::{Currency, Language, MAX_FIELD_BYTES};
 use crate::error::RowError;
+use crate::parse::{parse_number, parse_period};
 
 /// Positions of the known columns in one file, found from its header.
 #[derive(Debug, Clone)]

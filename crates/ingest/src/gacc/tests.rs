@@ -41,32 +41,6 @@ fn unterminated_quote_is_an_error() {
 }
 
 #[test]
-fn numbers_with_separators() {
-    assert_eq!(parse_number("5,917,063,944"), Some(5_917_063_944.0));
-    assert_eq!(parse_number(" 12.5 "), Some(12.5));
-    assert_eq!(parse_number("-3"), Some(-3.0));
-    assert_eq!(parse_number("1,2a"), None);
-    assert_eq!(parse_number("1,2,3"), None);
-    assert_eq!(parse_number("1234,567"), None);
-    assert_eq!(parse_number("1.5.5"), None);
-    assert_eq!(parse_number("1,234.5"), Some(1234.5));
-    assert_eq!(parse_number(",1"), None);
-    assert_eq!(parse_number("NaN"), None);
-    assert_eq!(parse_number("1e5"), None);
-    assert_eq!(parse_number(""), None);
-}
-
-#[test]
-fn periods() {
-    assert_eq!(parse_period("202511"), Some((2025, 11)));
-    assert_eq!(parse_period("2025-11"), Some((2025, 11)));
-    assert_eq!(parse_period("202513"), None);
-    assert_eq!(parse_period("202500"), None);
-    assert_eq!(parse_period("20251"), None);
-    assert_eq!(parse_period("2025x1"), None);
-}
-
-#[test]
 fn header_in_any_order_and_english_spelling() {
     let layout = GaccLayout::from_header(
         r#""Commodity code","Date of data","Trading partner code","Quantity","Unit","Supplimentary Quantity","Supplimentary Unit","US dollar","#,

@@ -1,0 +1,122 @@
+//! Parsers every reader shares: numbers as customs offices write them, year-months, and
+//! codes of digits. Used alike by the China Customs, headline, Comtrade and Census readers,
+//! so a number or a month means the same in every source.
+
+/// `YYYYMM` (also `YYYY-MM`, `YYYY/MM`, `YYYY年MM月`) to (year, month), month 1-12, year 1980-2100.
+pub fn parse_period(s: &str) -> Option<(i32, u32)> {
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let rest_ok = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '年' | '月'));
+    if !rest_ok || digits.len() != 6 {
+        return None;
+    }
+    let year: i32 = digits[..4].parse().ok()?;
+    let month: u32 = digits[4..].parse().ok()?;
+    ((1980..=2100).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
+}
+
+/// A number with optional thousands separators: `5,917,063,944`, `12.5`, `-3`.
+/// Separators must group the integer part by three (`1,2,3` is refused); `NaN`, `inf` and
+/// exponents are refused.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (negative, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if frac_part.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    let mut groups = int_part.split(',');
+    let first = groups.next()?;
+    let grouped = int_part.contains(',');
+    if !digits(first) || (grouped && first.len() > 3) {
+        return None;
+    }
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| -> Option<()> {
+        let end = len + bytes.len();
+        buf.get_mut(len..end)?.copy_from_slice(bytes);
+        len = end;
+        Some(())
+    };
+    push(first.as_bytes())?;
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+        push(g.as_bytes())?;
+    }
+    if let Some(f) = frac_part {
+        push(b".")?;
+        push(f.as_bytes())?;
+    }
+    let text = std::str::from_utf8(&buf[..len]).ok()?;
+    let v: f64 = text.parse().ok()?;
+    Some(if negative { -v } else { v })
+}
+
+/// A year and a month written apart (`2025`, `1` or `01`), checked as [`parse_period`].
+pub fn year_month(year: &str, month: &str) -> Option<(i32, u32)> {
+    let (year, month) = (year.trim(), month.trim());
+    if year.len() != 4 || !(1..=2).contains(&month.len()) {
+        return None;
+    }
+    parse_period(&format!("{year}{month:0>2}"))
+}
+
+/// Whether `code` is a code of ASCII digits only (`8505110070`, `156`), never empty.
+pub fn is_digit_code(code: &str) -> bool {
+    !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_with_separators() {
+        assert_eq!(parse_number("5,917,063,944"), Some(5_917_063_944.0));
+        assert_eq!(parse_number(" 12.5 "), Some(12.5));
+        assert_eq!(parse_number("-3"), Some(-3.0));
+        assert_eq!(parse_number("1,2a"), None);
+        assert_eq!(parse_number("1,2,3"), None);
+        assert_eq!(parse_number("1234,567"), None);
+        assert_eq!(parse_number("1.5.5"), None);
+        assert_eq!(parse_number("1,234.5"), Some(1234.5));
+        assert_eq!(parse_number(",1"), None);
+        assert_eq!(parse_number("NaN"), None);
+        assert_eq!(parse_number("1e5"), None);
+        assert_eq!(parse_number(""), None);
+    }
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_period("202511"), Some((2025, 11)));
+        assert_eq!(parse_period("2025-11"), Some((2025, 11)));
+        assert_eq!(parse_period("202513"), None);
+        assert_eq!(parse_period("202500"), None);
+        assert_eq!(parse_period("20251"), None);
+        assert_eq!(parse_period("2025x1"), None);
+        assert_eq!(year_month("2025", "1"), Some((2025, 1)));
+        assert_eq!(year_month(" 2025", "01 "), Some((2025, 1)));
+        assert_eq!(year_month("2025", "13"), None);
+        assert_eq!(year_month("2025", "011"), None);
+        assert_eq!(year_month("25", "1"), None);
+    }
+
+    #[test]
+    fn digit_codes() {
+        assert!(is_digit_code("8505110070"));
+        assert!(!is_digit_code(""));
+        assert!(!is_digit_code("85XXXXXX"));
+        assert!(!is_digit_code("8505.11"));
+    }
+}
