@@ -12,7 +12,7 @@ use rareflow_normalize::rows::{TradeFlowRow, hs_parts};
 use rareflow_normalize::source::{
     FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
 };
-use rareflow_normalize::{Registry, registry};
+use rareflow_normalize::{PieceError, Registry, registry};
 use tempfile::TempDir;
 
 use crate::support::{query, write_raw};
@@ -108,7 +108,7 @@ impl Source for Tally {
                     source_line: line,
                 });
             }
-            out.finish()
+            out.finish().map_err(PieceError::in_file(&name))
         });
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
             batcher.push((i as u64 + 1, line.to_owned()));
@@ -175,4 +175,80 @@ fn the_default_registry_lists_every_source_once() {
     for expected in ["gacc", "gacc-headline", "comtrade", "census"] {
         assert!(names.contains(&expected), "{names:?}");
     }
+}
+
+/// A "ledger" of signed amounts, one a line, whose piece keeps a running total: a total
+/// that overflows is a failure of the piece at that line, not a bad record.
+struct Ledger;
+
+impl Source for Ledger {
+    fn name(&self) -> &'static str {
+        "ledger"
+    }
+    fn pattern(&self) -> &'static str {
+        "ledger/*.txt"
+    }
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        in_folder_with_extension(relative, "ledger", &["txt"])
+    }
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError> {
+        let text = std::fs::read_to_string(file.path).map_err(|source| IngestError::Io {
+            path: file.path.to_owned(),
+            source,
+        })?;
+        let (release, name) = (file.release, file.relative.to_owned());
+        sink.send(Box::new(move || {
+            let mut total = 0i64;
+            for (i, amount) in text.lines().enumerate() {
+                let amount: i64 = amount.parse().unwrap_or_default();
+                total = total.checked_add(amount).ok_or_else(|| {
+                    let cause = arrow::error::ArrowError::ArithmeticOverflow(format!(
+                        "running total {total} + {amount}"
+                    ));
+                    PieceError::new(&name, Some(i as u64 + 1), cause)
+                })?;
+            }
+            Output::new(release, 0)
+                .finish()
+                .map_err(PieceError::in_file(&name))
+        }));
+        Ok(FileFacts::default())
+    }
+}
+
+#[test]
+fn a_failing_piece_names_its_file_and_line_and_keep_going_skips_it() {
+    let (raw, wh) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    write_raw(raw.path(), "ledger/a.txt", b"5\n9223372036854775807\n");
+    write_raw(
+        raw.path(),
+        "tally/b.txt",
+        b"2025-10;USA;850511;1200;56000\n",
+    );
+    let registry = || {
+        let mut sources = registry::sources();
+        sources.push(Box::new(Ledger));
+        sources.push(Box::new(Tally));
+        Registry::new(sources)
+    };
+    let mut options = RunOptions::new(raw.path(), wh.path());
+    let err = run_with(&registry(), &options, &NoProgress).unwrap_err();
+    // 5 + i64::MAX overflows at line 2.
+    let message = "ledger/a.txt:2: Arithmetic overflow: running total 5 + 9223372036854775807";
+    assert_eq!(err.to_string(), message);
+    assert!(err.is_file_level());
+
+    options.keep_going = true;
+    let summary = run_with(&registry(), &options, &NoProgress).unwrap();
+    let by_file = |f: &str| summary.files.iter().find(|s| s.file == f).unwrap();
+    assert_eq!(by_file("ledger/a.txt").skipped.as_deref(), Some(message));
+    assert_eq!(by_file("tally/b.txt").rows_loaded, 1);
+    assert_eq!(
+        query(wh.path(), "SELECT SUM(quantity_kg) FROM trade_flows"),
+        vec![vec!["1200"]]
+    );
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use arrow::error::ArrowError;
 use rareflow_ingest::IngestError;
-use rareflow_normalize::ReferenceError;
+use rareflow_normalize::{PieceError, ReferenceError};
 use rareflow_warehouse::WarehouseError;
 
 /// Exit codes of `rareflow-etl`, documented in its `--help` and the README.
@@ -27,6 +27,9 @@ pub enum EtlError {
     /// A raw file could not be read at all.
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// A piece of a raw file could not be normalized: names the file (and line where known).
+    #[error(transparent)]
+    Piece(#[from] PieceError),
     /// The warehouse could not be written (or another run holds it).
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
@@ -66,6 +69,12 @@ pub enum EtlError {
 }
 
 impl EtlError {
+    /// Whether the error belongs to one raw file (the run may skip that file under
+    /// `--keep-going`) rather than to the run.
+    pub fn is_file_level(&self) -> bool {
+        matches!(self, EtlError::Ingest(_) | EtlError::Piece(_))
+    }
+
     /// The exit code for this error: [`exit::LOCKED`] when another run holds the warehouse
     /// (or, on object storage, took over this run's lock or published first), else
     /// [`exit::FAILED`].

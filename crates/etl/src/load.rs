@@ -5,7 +5,6 @@
 //! workers run them (parse, normalize, split by partition) on every core, and the calling
 //! thread puts the results back in file order (so a run is reproducible) and writes them.
 
-use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -41,7 +40,7 @@ pub(crate) struct Loaded {
     pub(crate) periods: Option<(i32, i32)>,
     /// What the file gave its source's gatherer: handed over only once the whole file has
     /// been read, so a file skipped mid-way leaves nothing behind.
-    pub(crate) gathered: Vec<Box<dyn Any + Send>>,
+    pub(crate) gathered: Vec<RecordBatch>,
 }
 
 /// A worker's result: the normalized piece with its monthly rows split by partition.

@@ -114,7 +114,7 @@ pub fn run_with(
                 // it again for the gatherer; its rows in the other tables are kept as they are.
                 let again =
                     load_file(source, file, planned.release, &cx.gather_only(), &mut sinks)?;
-                hand_over(&mut sinks, source.name(), again.gathered);
+                hand_over(&mut sinks, source.name(), &file.relative, again.gathered)?;
             }
             kept.insert(file.relative.clone());
             let summary = planned.unchanged_summary();
@@ -125,10 +125,10 @@ pub fn run_with(
         let summary = match load_file(source, file, planned.release, &cx, &mut sinks) {
             Ok(loaded) => {
                 let summary = log_file(planned, source.name(), &loaded, &mut log)?;
-                hand_over(&mut sinks, source.name(), loaded.gathered);
+                hand_over(&mut sinks, source.name(), &file.relative, loaded.gathered)?;
                 summary
             }
-            Err(EtlError::Ingest(e)) if options.keep_going => {
+            Err(e) if options.keep_going && e.is_file_level() => {
                 tracing::warn!(file = %file.relative, error = %e, "skipped (--keep-going)");
                 dropped.insert(file.relative.clone());
                 FileSummary {
@@ -218,12 +218,18 @@ pub fn run_with(
     })
 }
 
-fn hand_over(sinks: &mut Sinks, source: &str, parts: Vec<Box<dyn std::any::Any + Send>>) {
+fn hand_over(
+    sinks: &mut Sinks,
+    source: &str,
+    file: &str,
+    parts: Vec<arrow::array::RecordBatch>,
+) -> Result<(), EtlError> {
     if let Some(g) = sinks.gatherers.get_mut(source) {
         for part in parts {
-            g.add(part);
+            g.add(file, part)?;
         }
     }
+    Ok(())
 }
 
 /// Rewrites an unpartitioned table of the staged snapshot without the rows of `dropped` files.

@@ -21,6 +21,7 @@ use rareflow_ingest::text::BadLineKind;
 use rareflow_ingest::{Chunk, Flow, GaccFile, GaccLayout, IngestError, Language, RowError};
 
 use crate::period::month_start;
+use crate::piece::PieceError;
 use crate::reference::Reference;
 use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows, hs_parts};
 use crate::source::{
@@ -89,6 +90,7 @@ impl Source for GaccPlatform {
             let encoding = gacc.encoding().name();
             let work = Box::new(move || {
                 normalize_gacc_chunk(&reference, &context, &layout, &chunk, encoding)
+                    .map_err(PieceError::in_file(&context.source_file))
             });
             if !sink.send(work) {
                 break;

@@ -4,7 +4,6 @@
 //! Where a month column and the difference of year-to-date totals disagree beyond rounding
 //! (a revision), both are kept and the row says so.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,12 +17,16 @@ use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow, read_headline};
 use rareflow_ingest::{Currency, IngestError};
 
 use crate::period::month_start;
+use crate::piece::PieceError;
 use crate::reference::Reference;
 use crate::rows::RejectRows;
 use crate::schema::HEADLINE_SERIES;
 use crate::source::{
     FileFacts, Gatherer, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension,
 };
+
+mod gather;
+pub use gather::HEADLINE_READ;
 
 /// Source name of the headline tables.
 pub const SOURCE: &str = "gacc-headline";
@@ -98,12 +101,13 @@ impl Source for GaccHeadline {
             rows,
         };
         sink.send(Box::new(move || {
+            let in_file = || PieceError::in_file(&input.file);
             let mut out = Normalized::empty();
-            out.rejects = rejects.finish()?;
+            out.rejects = rejects.finish().map_err(in_file())?;
             out.rows_read = read;
             out.rows_gathered = input.rows.len() as u64;
             out.periods = Some((first, last));
-            out.gathered = Some(Box::new(input));
+            out.gathered = Some(gather::to_batch(&input).map_err(in_file())?);
             Ok(out)
         }));
         Ok(facts)
@@ -124,10 +128,10 @@ struct HeadlineGatherer {
 }
 
 impl Gatherer for HeadlineGatherer {
-    fn add(&mut self, part: Box<dyn Any + Send>) {
-        if let Ok(input) = part.downcast::<HeadlineInput>() {
-            self.inputs.push(*input);
-        }
+    fn add(&mut self, file: &str, part: RecordBatch) -> Result<(), PieceError> {
+        let input = gather::from_batch(&part).map_err(PieceError::in_file(file))?;
+        self.inputs.extend(input);
+        Ok(())
     }
 
     fn finish(
@@ -383,5 +387,39 @@ mod tests {
         );
         let revised = b.column_by_name("revised").unwrap().as_boolean();
         assert_eq!((revised.value(1), revised.value(2)), (false, true));
+    }
+
+    #[test]
+    fn gathered_rows_travel_as_a_batch_and_another_schema_is_refused() {
+        let input = HeadlineInput {
+            file: "gacc-headline/2025-04.csv".into(),
+            release: release(4, 4),
+            rows: vec![row(Some(4_000.0), 16_512.0), row(None, 20.5)],
+        };
+        let mut gatherer = HeadlineGatherer::default();
+        let batch = gather::to_batch(&input).unwrap();
+        gatherer.add(&input.file, batch).unwrap();
+        let back = &gatherer.inputs[0];
+        assert_eq!(
+            (back.file.as_str(), back.release.first_month),
+            (input.file.as_str(), 4)
+        );
+        let quantities: Vec<_> = back
+            .rows
+            .iter()
+            .map(|r| (r.month_quantity, r.ytd_quantity))
+            .collect();
+        assert_eq!(
+            quantities,
+            vec![(Some(4_000.0), Some(16_512.0)), (None, Some(20.5))]
+        );
+        let wrong = Normalized::empty().rejects;
+        let err = gatherer.add("gacc-headline/x.csv", wrong).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("gacc-headline/x.csv: Schema error"),
+            "{err}"
+        );
+        assert_eq!(gatherer.inputs.len(), 1);
     }
 }

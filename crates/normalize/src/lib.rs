@@ -22,6 +22,7 @@ pub mod fx;
 pub mod gacc;
 pub mod headline;
 pub mod period;
+pub mod piece;
 pub mod reference;
 pub mod registry;
 pub mod rows;
@@ -29,6 +30,7 @@ pub mod schema;
 pub mod source;
 pub mod units;
 
+pub use piece::PieceError;
 pub use reference::{Reference, ReferenceError};
 pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};

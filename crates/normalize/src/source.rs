@@ -6,7 +6,6 @@
 //! A source is one reader module in `rareflow-ingest` (bytes to records, with lines) and
 //! one module here (records to `trade_flows` rows and rejects, and the `impl Source`).
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,6 +13,7 @@ use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
 use rareflow_ingest::IngestError;
 
+pub use crate::piece::PieceError;
 use crate::reference::Reference;
 use crate::rows::{RejectRows, Release, TradeFlowRows};
 use crate::schema::{REJECTS, TRADE_FLOWS};
@@ -50,8 +50,9 @@ pub struct Normalized {
     pub rows_without_usd: u64,
     /// Records loaded into a gathered table rather than `trade_flows` (headline rows).
     pub rows_gathered: u64,
-    /// What a source with a [`Gatherer`] hands to it (e.g. headline rows).
-    pub gathered: Option<Box<dyn Any + Send>>,
+    /// What a source with a [`Gatherer`] hands to it (e.g. headline rows), in the schema
+    /// the gatherer reads ([`Gatherer::add`] refuses any other).
+    pub gathered: Option<RecordBatch>,
 }
 
 impl Normalized {
@@ -75,8 +76,9 @@ impl Normalized {
     }
 }
 
-/// A piece of a file to normalize on a worker thread.
-pub type Work = Box<dyn FnOnce() -> Result<Normalized, ArrowError> + Send>;
+/// A piece of a file to normalize on a worker thread. Its error names the file, so the
+/// pipeline can report it and skip the file under `--keep-going`.
+pub type Work = Box<dyn FnOnce() -> Result<Normalized, PieceError> + Send>;
 
 /// Where a source hands its pieces of work, in file order.
 pub trait WorkSink {
@@ -103,8 +105,9 @@ pub struct FileFacts {
 
 /// Tables a source builds from all of its files together at the end of a run.
 pub trait Gatherer: Send {
-    /// Takes what one piece of work gathered.
-    fn add(&mut self, part: Box<dyn Any + Send>);
+    /// Takes what one piece of work of `file` gathered. A batch in another schema than the
+    /// gatherer reads is an error naming the file, never dropped.
+    fn add(&mut self, file: &str, part: RecordBatch) -> Result<(), PieceError>;
     /// The tables to write, by name.
     fn finish(
         self: Box<Self>,
@@ -237,7 +240,7 @@ pub const RECORDS_PER_WORK: usize = 16 * 1024;
 pub struct RecordBatcher<'s, R> {
     sink: &'s mut dyn WorkSink,
     pending: Vec<R>,
-    normalize: Arc<dyn Fn(Vec<R>) -> Result<Normalized, ArrowError> + Send + Sync>,
+    normalize: Arc<dyn Fn(Vec<R>) -> Result<Normalized, PieceError> + Send + Sync>,
     stopped: bool,
 }
 
@@ -245,7 +248,7 @@ impl<'s, R: Send + 'static> RecordBatcher<'s, R> {
     /// A batcher handing work to `sink`.
     pub fn new(
         sink: &'s mut dyn WorkSink,
-        normalize: impl Fn(Vec<R>) -> Result<Normalized, ArrowError> + Send + Sync + 'static,
+        normalize: impl Fn(Vec<R>) -> Result<Normalized, PieceError> + Send + Sync + 'static,
     ) -> Self {
         RecordBatcher {
             sink,
@@ -273,7 +276,7 @@ impl<'s, R: Send + 'static> RecordBatcher<'s, R> {
             for r in records {
                 push(&reference, &source_file, &mut out, r);
             }
-            out.finish()
+            out.finish().map_err(PieceError::in_file(&source_file))
         })
     }
 
