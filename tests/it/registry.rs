@@ -2,20 +2,30 @@
 //! with nothing but its `impl Source`, which is what "adding a source touches no pipeline
 //! file" means in practice.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Float64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use datafusion::common::ParamValues;
 
 use rareflow_etl::{NoProgress, RunOptions, run_with};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 use rareflow_normalize::period::month_start;
 use rareflow_normalize::rows::{TradeFlowRow, hs_parts};
+use rareflow_normalize::schema::DESCRIPTION;
 use rareflow_normalize::source::{
-    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
+    FileFacts, Gatherer, Normalized, Output, RecordBatcher, Source, SourceFile, WorkSink,
+    in_folder_with_extension,
 };
-use rareflow_normalize::{PieceError, Registry, registry};
+use rareflow_normalize::{PieceError, Reference, Registry, TableDef, registry};
+use rareflow_query::describe::{describe_table, format_tables, table_description};
+use rareflow_query::{Catalog, QuerySession};
 use tempfile::TempDir;
 
-use crate::support::{query, write_raw};
+use crate::support::{query, rows, write_raw};
 
 /// A toy "tally" format: `YYYY-MM;ISO3 partner;HS code;kg;USD` per line, exports of Japan.
 struct Tally;
@@ -206,9 +216,8 @@ impl Source for Ledger {
             for (i, amount) in text.lines().enumerate() {
                 let amount: i64 = amount.parse().unwrap_or_default();
                 total = total.checked_add(amount).ok_or_else(|| {
-                    let cause = arrow::error::ArrowError::ArithmeticOverflow(format!(
-                        "running total {total} + {amount}"
-                    ));
+                    let cause =
+                        ArrowError::ArithmeticOverflow(format!("running total {total} + {amount}"));
                     PieceError::new(&name, Some(i as u64 + 1), cause)
                 })?;
             }
@@ -251,4 +260,179 @@ fn a_failing_piece_names_its_file_and_line_and_keep_going_skips_it() {
         query(wh.path(), "SELECT SUM(quantity_kg) FROM trade_flows"),
         vec![vec!["1200"]]
     );
+}
+
+/// Stockpile declarations, `ISO3;element;tonnes` a line: data that does not fit
+/// `trade_flows`, gathered into the source's own table `stockpiles`.
+struct Stocks;
+
+static STOCKPILES: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let field = |name: &str, t: DataType, about: &str| {
+        Field::new(name, t, false)
+            .with_metadata(HashMap::from([(DESCRIPTION.to_owned(), about.to_owned())]))
+    };
+    Arc::new(Schema::new(vec![
+        field(
+            "holder",
+            DataType::Utf8,
+            "ISO3 of the country holding the stock",
+        ),
+        field("element", DataType::Utf8, "element symbol"),
+        field("tonnes", DataType::Float64, "declared stock, metric tonnes"),
+        field("source_file", DataType::Utf8, "raw file"),
+    ]))
+});
+
+impl Source for Stocks {
+    fn name(&self) -> &'static str {
+        "stocks"
+    }
+    fn pattern(&self) -> &'static str {
+        "stocks/*.txt"
+    }
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        in_folder_with_extension(relative, "stocks", &["txt"])
+    }
+    fn read(
+        &self,
+        file: &SourceFile<'_>,
+        sink: &mut dyn WorkSink,
+    ) -> Result<FileFacts, IngestError> {
+        let text = std::fs::read_to_string(file.path).map_err(|source| IngestError::Io {
+            path: file.path.to_owned(),
+            source,
+        })?;
+        let name = file.relative.to_owned();
+        sink.send(Box::new(move || {
+            let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(';').collect()).collect();
+            let column = |i: usize| StringArray::from_iter_values(rows.iter().map(|r| r[i]));
+            let tonnes = rows.iter().map(|r| r[2].parse::<f64>().ok());
+            let batch = RecordBatch::try_new(
+                STOCKPILES.clone(),
+                vec![
+                    Arc::new(column(0)),
+                    Arc::new(column(1)),
+                    Arc::new(Float64Array::from_iter(tonnes)),
+                    Arc::new(StringArray::from_iter_values(rows.iter().map(|_| &name))),
+                ],
+            )
+            .map_err(PieceError::in_file(&name))?;
+            let mut out = Normalized::empty();
+            out.rows_read = rows.len() as u64;
+            out.rows_gathered = rows.len() as u64;
+            out.gathered = Some(batch);
+            Ok(out)
+        }));
+        Ok(FileFacts::default())
+    }
+    fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
+        Some(Box::new(StockGatherer(Vec::new())))
+    }
+    fn tables(&self) -> Vec<TableDef> {
+        vec![TableDef::new(
+            "stockpiles",
+            "stocks",
+            "declared rare-earth stockpiles, one row per holder and element",
+            STOCKPILES.clone(),
+        )]
+    }
+}
+
+struct StockGatherer(Vec<RecordBatch>);
+
+impl Gatherer for StockGatherer {
+    fn add(&mut self, file: &str, part: RecordBatch) -> Result<(), PieceError> {
+        if part.schema().fields() != STOCKPILES.fields() {
+            let cause = ArrowError::SchemaError("not a stockpiles batch".into());
+            return Err(PieceError::new(file, None, cause));
+        }
+        self.0.push(part);
+        Ok(())
+    }
+    fn finish(
+        self: Box<Self>,
+        _reference: &Reference,
+    ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
+        Ok(vec![(
+            "stockpiles",
+            arrow::compute::concat_batches(&STOCKPILES, &self.0)?,
+        )])
+    }
+}
+
+#[test]
+fn a_sources_own_table_is_queryable_and_described() {
+    let (raw, wh) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    write_raw(
+        raw.path(),
+        "stocks/2024.txt",
+        b"USA;Nd;1200.5\nJPN;Dy;300\n",
+    );
+    write_raw(raw.path(), "stocks/2025.txt", b"USA;Nd;800\n");
+    let registry = || {
+        let mut sources = registry::sources();
+        sources.push(Box::new(Stocks));
+        Registry::new(sources)
+    };
+    let options = RunOptions::new(raw.path(), wh.path());
+    let summary = run_with(&registry(), &options, &NoProgress).unwrap();
+    assert_eq!(summary.files.iter().map(|f| f.rows_loaded).sum::<u64>(), 3);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let session = QuerySession::open_with(wh.path(), Catalog::new(&registry()))
+            .await
+            .unwrap();
+        let sql = "SELECT holder, SUM(tonnes) FROM stockpiles GROUP BY holder ORDER BY holder";
+        let batches = session
+            .collect("<test>", sql, ParamValues::List(vec![]))
+            .await
+            .unwrap();
+        // USA: 1,200.5 t + 800 t = 2,000.5 t; JPN 300 t.
+        assert_eq!(
+            rows(&batches),
+            vec![vec!["JPN", "300"], vec!["USA", "2000.5"]]
+        );
+
+        let columns = describe_table(&session, "stockpiles").await.unwrap();
+        let described: Vec<(&str, &str, &str)> = columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.data_type.as_str(),
+                    c.description.as_str(),
+                )
+            })
+            .collect();
+        // Strings read from Parquet without a fixed schema are string views, as for headline_series.
+        assert_eq!(
+            described,
+            vec![
+                (
+                    "holder",
+                    "Utf8View",
+                    "ISO3 of the country holding the stock"
+                ),
+                ("element", "Utf8View", "element symbol"),
+                ("tonnes", "Float64", "declared stock, metric tonnes"),
+                ("source_file", "Utf8View", "raw file"),
+            ]
+        );
+        assert_eq!(
+            table_description(session.catalog(), "stockpiles"),
+            Some("declared rare-earth stockpiles, one row per holder and element")
+        );
+        let list = format_tables(session.catalog());
+        assert!(
+            list.lines().any(|l| l.starts_with("stockpiles ")
+                && l.contains(" stocks ")
+                && l.ends_with("one row per holder and element")),
+            "{list}"
+        );
+        // The query crate knows the table from the registry alone: a session over
+        // rareflow's own sources does not register it.
+        let default = QuerySession::open(wh.path()).await.unwrap();
+        assert!(!default.table_names().contains(&"stockpiles".to_owned()));
+    });
 }

@@ -24,12 +24,16 @@ use crate::schema::HEADLINE_SERIES;
 use crate::source::{
     FileFacts, Gatherer, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension,
 };
+use crate::tables::TableDef;
 
 mod gather;
 pub use gather::HEADLINE_READ;
 
 /// Source name of the headline tables.
 pub const SOURCE: &str = "gacc-headline";
+
+/// The table the headline source builds.
+pub const HEADLINE_TABLE: &str = "headline_series";
 
 /// Figures are published to one decimal: two rounded year-to-date totals and a rounded
 /// month differ by up to 0.15 without any revision.
@@ -120,6 +124,15 @@ impl Source for GaccHeadline {
     fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
         Some(Box::new(HeadlineGatherer::default()))
     }
+
+    fn tables(&self) -> Vec<TableDef> {
+        vec![TableDef::new(
+            HEADLINE_TABLE,
+            "trade",
+            "China's headline table by month (Jan-Feb one period), with revisions",
+            HEADLINE_SERIES.clone(),
+        )]
+    }
 }
 
 #[derive(Default)]
@@ -139,7 +152,7 @@ impl Gatherer for HeadlineGatherer {
         reference: &Reference,
     ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
         Ok(vec![(
-            "headline_series",
+            HEADLINE_TABLE,
             headline_series(reference, &self.inputs)?,
         )])
     }

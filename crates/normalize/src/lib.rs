@@ -28,6 +28,7 @@ pub mod registry;
 pub mod rows;
 pub mod schema;
 pub mod source;
+pub mod tables;
 pub mod units;
 
 pub use piece::PieceError;
@@ -35,3 +36,4 @@ pub use reference::{Reference, ReferenceError};
 pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};
 pub use source::{FileFacts, Normalized, Source, SourceFile, Work, WorkSink};
+pub use tables::TableDef;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::source::Source;
+use crate::tables::{TableDef, reference_tables, run_tables, trade_tables};
 
 /// Every source rareflow reads, in the order they are asked to claim a file.
 pub fn sources() -> Vec<Box<dyn Source>> {
@@ -60,5 +61,15 @@ impl Registry {
     /// Every source.
     pub fn iter(&self) -> impl Iterator<Item = &dyn Source> {
         self.sources.iter().map(|s| s.as_ref())
+    }
+
+    /// Every table a snapshot of these sources may hold: `trade_flows` and its companions,
+    /// the sources' own tables, the run's tables, then the reference tables.
+    pub fn tables(&self) -> Vec<TableDef> {
+        let mut tables = trade_tables();
+        tables.extend(self.sources.iter().flat_map(|s| s.tables()));
+        tables.extend(run_tables());
+        tables.extend(reference_tables());
+        tables
     }
 }

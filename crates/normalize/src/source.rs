@@ -146,6 +146,13 @@ pub trait Source: Send + Sync {
     fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
         None
     }
+
+    /// The tables this source writes besides `trade_flows`, `trade_flows_annual` and
+    /// `rejects` (what its [`Gatherer`] builds): registered and described by
+    /// `rareflow-query` from this declaration alone.
+    fn tables(&self) -> Vec<crate::tables::TableDef> {
+        Vec::new()
+    }
 }
 
 /// Whether `relative` is under `folder/` and ends with one of `extensions` (case-insensitive).
