@@ -3,7 +3,6 @@
 //! file" means in practice.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{Float64Array, RecordBatch, StringArray};
@@ -12,13 +11,13 @@ use arrow::error::ArrowError;
 use datafusion::common::ParamValues;
 
 use rareflow_etl::{NoProgress, RunOptions, run_with};
+use rareflow_ingest::Period;
 use rareflow_ingest::{IngestError, Rejected, RowError};
-use rareflow_normalize::period::month_start;
-use rareflow_normalize::rows::{TradeFlowRow, hs_parts};
+use rareflow_normalize::rows::TradeFlowRow;
 use rareflow_normalize::schema::DESCRIPTION;
 use rareflow_normalize::source::{
-    FileFacts, Gatherer, Normalized, Output, RecordBatcher, Source, SourceFile, WorkSink,
-    in_folder_with_extension,
+    FileFacts, FilePattern, Gatherer, Normalized, Output, RecordBatcher, Source, SourceFile,
+    WorkSink,
 };
 use rareflow_normalize::{PieceError, Reference, Registry, TableDef, registry};
 use rareflow_query::describe::{describe_table, format_tables, table_description};
@@ -34,11 +33,8 @@ impl Source for Tally {
     fn name(&self) -> &'static str {
         "tally"
     }
-    fn pattern(&self) -> &'static str {
-        "tally/**/*.txt"
-    }
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "tally", &["txt"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("tally", &["txt"])
     }
     fn read(
         &self,
@@ -50,6 +46,7 @@ impl Source for Tally {
             source,
         })?;
         let (release, name) = (file.release, Arc::<str>::from(file.relative));
+        let reference = Arc::clone(file.reference);
         let mut batcher = RecordBatcher::new(sink, move |lines: Vec<(u64, String)>| {
             let mut out = Output::new(release, lines.len());
             for (line, raw) in lines {
@@ -80,43 +77,22 @@ impl Source for Tally {
                     );
                     continue;
                 };
-                let (hs6, hs_level) = hs_parts(f[2]);
-                let period = month_start(year, month);
-                out.saw_period(period);
-                out.flows.push(&TradeFlowRow {
-                    source: "tally",
+                let row = TradeFlowRow {
                     reporter: "JPN",
                     flow: "export",
                     partner: f[1],
                     partner_code: f[1],
-                    partner_name: None,
                     partner_kind: "country",
-                    year,
-                    month,
-                    period,
                     hs_code: f[2],
-                    hs6,
-                    hs_level,
                     classification: "H6",
-                    product_group: None,
-                    element: None,
-                    customs_regime: None,
-                    customs_procedure: None,
-                    transport_mode: None,
-                    second_partner: None,
-                    region_code: None,
-                    region: None,
                     quantity_kg: Some(kg),
                     quantity_native: Some(kg),
                     unit_native: Some("kg"),
                     value_native: Some(usd),
                     currency: "USD",
-                    value_usd: Some(usd),
-                    value_cif_usd: None,
-                    value_fob_usd: None,
-                    source_file: &name,
-                    source_line: line,
-                });
+                    ..TradeFlowRow::new("tally", Period::Month(year, month), &name, line)
+                };
+                out.push(&reference, &row);
             }
             out.finish().map_err(PieceError::in_file(&name))
         });
@@ -195,11 +171,8 @@ impl Source for Ledger {
     fn name(&self) -> &'static str {
         "ledger"
     }
-    fn pattern(&self) -> &'static str {
-        "ledger/*.txt"
-    }
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "ledger", &["txt"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("ledger", &["txt"])
     }
     fn read(
         &self,
@@ -287,11 +260,8 @@ impl Source for Stocks {
     fn name(&self) -> &'static str {
         "stocks"
     }
-    fn pattern(&self) -> &'static str {
-        "stocks/*.txt"
-    }
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "stocks", &["txt"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("stocks", &["txt"])
     }
     fn read(
         &self,

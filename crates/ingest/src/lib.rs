@@ -22,10 +22,12 @@ pub mod comtrade;
 pub mod error;
 pub mod gacc;
 pub mod headline;
+pub mod period;
 pub mod text;
 
 pub use error::{IngestError, Rejected, RowError};
 pub use gacc::{Currency, GaccFile, GaccLayout, GaccRecord, Language};
+pub use period::Period;
 pub use text::{Chunk, ChunkReader, Encoding};
 
 /// Trade direction as the reporter sees it.

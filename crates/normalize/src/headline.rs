@@ -5,7 +5,6 @@
 //! (a revision), both are kept and the row says so.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -21,9 +20,7 @@ use crate::piece::PieceError;
 use crate::reference::Reference;
 use crate::rows::RejectRows;
 use crate::schema::HEADLINE_SERIES;
-use crate::source::{
-    FileFacts, Gatherer, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension,
-};
+use crate::source::{FileFacts, FilePattern, Gatherer, Normalized, Source, SourceFile, WorkSink};
 use crate::tables::TableDef;
 
 mod gather;
@@ -61,12 +58,8 @@ impl Source for GaccHeadline {
         SOURCE
     }
 
-    fn pattern(&self) -> &'static str {
-        "gacc-headline/**/*.csv"
-    }
-
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "gacc-headline", &["csv"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("gacc-headline", &["csv"])
     }
 
     fn read(

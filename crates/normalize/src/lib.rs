@@ -5,15 +5,18 @@
 //!
 //! What this crate owns:
 //! - [`source`]: the plug-in shape of a source ([`Source`]), and [`registry`]: the one list
-//!   of sources. One module per source maps its records to rows and rejects:
-//!   [`gacc`] (China Customs platform downloads), [`headline`] (China's headline tables to
-//!   `headline_series`, year-to-date differencing), [`comtrade`] (UN Comtrade) and
-//!   [`census`] (US Census), [`comext`] (Eurostat Comext).
+//!   of sources and of the tables they write ([`tables`]). [`output`] builds the rows of a
+//!   piece of work (dollars set in one place); [`piece`] is its error, naming the file.
+//!   One module per source maps its records to rows and rejects: [`gacc`] (China Customs
+//!   platform downloads), [`headline`] (China's headline tables to `headline_series`,
+//!   year-to-date differencing), [`comtrade`] (UN Comtrade) and [`census`] (US Census),
+//!   [`comext`] (Eurostat Comext).
 //! - [`reference`]: the reference tables (countries, products/taxonomy, policy events),
 //!   compiled in from `data/reference/*.csv`; [`fx`]: exchange rates, which a run may read
 //!   from a file so that they can be updated without a rebuild.
 //! - [`schema`]: the columns of every warehouse table, each with its description.
-//! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources.
+//! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources
+//!   (the [`Period`] a figure covers is `rareflow_ingest::Period`).
 
 pub mod census;
 pub mod comext;
@@ -21,6 +24,7 @@ pub mod comtrade;
 pub mod fx;
 pub mod gacc;
 pub mod headline;
+pub mod output;
 pub mod period;
 pub mod piece;
 pub mod reference;
@@ -32,6 +36,7 @@ pub mod tables;
 pub mod units;
 
 pub use piece::PieceError;
+pub use rareflow_ingest::Period;
 pub use reference::{Reference, ReferenceError};
 pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};

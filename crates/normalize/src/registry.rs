@@ -73,3 +73,36 @@ impl Registry {
         tables
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_and_claims_come_from_one_declaration() {
+        let registry = Registry::default();
+        let patterns: Vec<(&str, String)> =
+            registry.iter().map(|s| (s.name(), s.pattern())).collect();
+        assert_eq!(
+            patterns,
+            vec![
+                ("gacc", "gacc/{export,import}/**/*.csv".to_owned()),
+                ("gacc-headline", "gacc-headline/**/*.csv".to_owned()),
+                ("comtrade", "comtrade/**/*.{json,csv}".to_owned()),
+                ("census", "census/**/*.json".to_owned()),
+                ("comext", "comext/**/*.{dat,csv,7z}".to_owned()),
+            ]
+        );
+        let claimed = |relative: &str| {
+            registry
+                .source_for(relative, Path::new(relative))
+                .map(|s| s.name())
+        };
+        assert_eq!(claimed("gacc/export/2025/01.CSV"), Some("gacc"));
+        assert_eq!(claimed("gacc/other/01.csv"), None);
+        assert_eq!(claimed("gacc/export.csv"), None);
+        assert_eq!(claimed("gacc-headline/2025/11.csv"), Some("gacc-headline"));
+        assert_eq!(claimed("comext/full_v2_202501.7z"), Some("comext"));
+        assert_eq!(claimed("census/2025/imports.csv"), None);
+    }
+}

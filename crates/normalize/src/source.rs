@@ -13,9 +13,10 @@ use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
 use rareflow_ingest::IngestError;
 
+pub use crate::output::Output;
 pub use crate::piece::PieceError;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, Release, TradeFlowRows};
+use crate::rows::Release;
 use crate::schema::{REJECTS, TRADE_FLOWS};
 
 /// What the pipeline knows about a raw file before it is read.
@@ -120,13 +121,20 @@ pub trait Source: Send + Sync {
     /// Name stored in `source` columns and `ingest_log` (`gacc`, `comtrade`, ...).
     fn name(&self) -> &'static str;
 
+    /// Where its files live: [`Source::pattern`] and [`Source::claims`] both come from it.
+    fn files(&self) -> FilePattern;
+
     /// Where its files live, for people (`gacc/{export,import}/**/*.csv`).
-    fn pattern(&self) -> &'static str;
+    fn pattern(&self) -> String {
+        self.files().to_string()
+    }
 
     /// Whether this source reads the file at `relative` (path under the raw folder,
-    /// `/`-separated). Decided from the folder and extension; a source that shares them
-    /// with another may also look at the file's first bytes through `path`.
-    fn claims(&self, relative: &str, path: &Path) -> bool;
+    /// `/`-separated): whether [`Source::files`] matches it. A source that shares folder and
+    /// extension with another may also look at the file's first bytes through `path`.
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        self.files().matches(relative)
+    }
 
     /// Reads one file, handing pieces of work to `sink` in file order. An `Err` is a
     /// file-level error (the file cannot be read at all); bad records are rejects.
@@ -155,6 +163,59 @@ pub trait Source: Send + Sync {
     }
 }
 
+/// Where a source's files are: under `folder/` (and one of `subfolders`, if any), with one
+/// of `extensions` (case-insensitive), at any depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilePattern {
+    /// Folder under the raw folder (`gacc`).
+    pub folder: &'static str,
+    /// Sub-folders of `folder` the files must be under (`export`, `import`); empty: any.
+    pub subfolders: &'static [&'static str],
+    /// Extensions without the dot (`csv`).
+    pub extensions: &'static [&'static str],
+}
+
+impl FilePattern {
+    /// Files under `folder/` with one of `extensions`.
+    pub const fn new(folder: &'static str, extensions: &'static [&'static str]) -> FilePattern {
+        FilePattern {
+            folder,
+            subfolders: &[],
+            extensions,
+        }
+    }
+
+    /// The same files, only under one of `subfolders` of the folder.
+    pub const fn under(self, subfolders: &'static [&'static str]) -> FilePattern {
+        FilePattern { subfolders, ..self }
+    }
+
+    /// Whether the file at `relative` (under the raw folder, `/`-separated) matches.
+    pub fn matches(&self, relative: &str) -> bool {
+        in_folder_with_extension(relative, self.folder, self.extensions)
+            && (self.subfolders.is_empty()
+                || relative
+                    .split('/')
+                    .nth(1)
+                    .is_some_and(|sub| self.subfolders.contains(&sub)))
+    }
+}
+
+impl std::fmt::Display for FilePattern {
+    /// As a glob: `gacc/{export,import}/**/*.csv`, `comext/**/*.{dat,csv,7z}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let alternatives = |items: &[&str]| match items {
+            [one] => (*one).to_owned(),
+            many => format!("{{{}}}", many.join(",")),
+        };
+        write!(f, "{}/", self.folder)?;
+        if !self.subfolders.is_empty() {
+            write!(f, "{}/", alternatives(self.subfolders))?;
+        }
+        write!(f, "**/*.{}", alternatives(self.extensions))
+    }
+}
+
 /// Whether `relative` is under `folder/` and ends with one of `extensions` (case-insensitive).
 pub fn in_folder_with_extension(relative: &str, folder: &str, extensions: &[&str]) -> bool {
     let Some(rest) = relative
@@ -175,68 +236,6 @@ pub fn widen_periods(range: &mut Option<(i32, i32)>, other: (i32, i32)) {
         None => other,
         Some((lo, hi)) => (lo.min(other.0), hi.max(other.1)),
     });
-}
-
-/// Rows normalized so far from records read one at a time.
-#[derive(Debug)]
-pub struct Output {
-    /// Monthly rows.
-    pub flows: TradeFlowRows,
-    /// Annual rows.
-    pub annual: TradeFlowRows,
-    /// Rejects.
-    pub rejects: RejectRows,
-    /// Records read.
-    pub rows_read: u64,
-    /// Earliest and latest monthly period.
-    pub periods: Option<(i32, i32)>,
-    /// Foreign-currency rows without a rate.
-    pub rows_without_usd: u64,
-}
-
-impl Output {
-    /// An empty output for rows of `release`.
-    pub fn new(release: Release, capacity: usize) -> Self {
-        Output {
-            flows: TradeFlowRows::with_capacity(capacity, release),
-            annual: TradeFlowRows::with_capacity(16, release),
-            rejects: RejectRows::default(),
-            rows_read: 0,
-            periods: None,
-            rows_without_usd: 0,
-        }
-    }
-
-    /// Widens the period range to include `period`.
-    pub fn saw_period(&mut self, period: i32) {
-        widen_periods(&mut self.periods, (period, period));
-    }
-
-    /// Records a reject.
-    pub fn reject(&mut self, source: &str, file: &str, r: &rareflow_ingest::Rejected) {
-        self.rejects.push(
-            source,
-            file,
-            r.line,
-            r.error.code(),
-            &r.error.to_string(),
-            &r.raw,
-        );
-    }
-
-    /// The rows as batches.
-    pub fn finish(mut self) -> Result<Normalized, ArrowError> {
-        Ok(Normalized {
-            flows: self.flows.finish()?,
-            annual: self.annual.finish()?,
-            rejects: self.rejects.finish()?,
-            rows_read: self.rows_read,
-            periods: self.periods,
-            rows_without_usd: self.rows_without_usd,
-            rows_gathered: 0,
-            gathered: None,
-        })
-    }
 }
 
 /// Records per piece of work for sources read record by record.
