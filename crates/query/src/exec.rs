@@ -103,13 +103,12 @@ impl QuerySession {
             return QuerySession::with_remote(ctx, &remote).await;
         }
         let snapshot = Warehouse::new(root).current()?;
-        let catalog = Catalog::default();
-        catalog.register_snapshot(&ctx, &snapshot).await?;
+        crate::catalog::register_snapshot(&ctx, &snapshot).await?;
         Ok(QuerySession {
             ctx: Arc::new(ctx),
             snapshot,
             share_ctes: false,
-            catalog: Arc::new(catalog),
+            catalog: Arc::new(Catalog::default()),
         })
     }
 
