@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = read_census(&path, &mut |r| {
         let line = match &r {
             Ok(rec) => {
-                assert!((1980..=2100).contains(&rec.year) && (1..=12).contains(&rec.month));
+                let (year, month) = (rec.period.year(), rec.period.month().unwrap_or(12));
+                assert!((1980..=2100).contains(&year) && (1..=12).contains(&month));
                 assert!(
                     !rec.commodity.is_empty() && rec.commodity.bytes().all(|b| b.is_ascii_digit()),
                     "commodity {:?}",

@@ -42,12 +42,10 @@ pub fn assert_non_negative(what: &str, v: Option<f64>) {
 
 /// What every accepted Comtrade record promises, whichever layout it came from.
 pub fn check_comtrade_record(r: &rareflow_ingest::comtrade::ComtradeRecord) {
-    assert!((1960..=2100).contains(&r.year), "year {}", r.year);
-    match r.frequency {
-        rareflow_ingest::comtrade::Frequency::Monthly => {
-            assert!(r.month.is_some_and(|m| (1..=12).contains(&m)))
-        }
-        rareflow_ingest::comtrade::Frequency::Annual => assert_eq!(r.month, None),
+    let year = r.period.year();
+    assert!((1960..=2100).contains(&year), "year {year}");
+    if let Some(month) = r.period.month() {
+        assert!((1..=12).contains(&month), "month {month}");
     }
     assert!(
         r.cmd_code == "TOTAL" || r.cmd_code.bytes().all(|b| b.is_ascii_digit()),

@@ -218,12 +218,16 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
         }
         Command::Describe { table: None } | Command::Tables => std::io::stdout()
             .lock()
-            .write_all(rareflow_query::describe::format_tables().as_bytes())
+            .write_all(
+                rareflow_query::describe::format_tables(&rareflow_query::Catalog::default())
+                    .as_bytes(),
+            )
             .map_err(stdout_err),
         Command::Describe { table: Some(table) } => {
             let session = open().await?;
             let columns = rareflow_query::describe::describe_table(&session, &table).await?;
-            let about = rareflow_query::describe::table_description(&table).unwrap_or_default();
+            let about = rareflow_query::describe::table_description(session.catalog(), &table)
+                .unwrap_or_default();
             let text = rareflow_query::describe::format_columns(&columns);
             write!(std::io::stdout().lock(), "{table}: {about}\n\n{text}").map_err(stdout_err)
         }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use rareflow_normalize::schema::TRADE_FLOWS;
-use rareflow_query::TABLES;
+use rareflow_query::Catalog;
 
 use crate::support::{bundled_warehouse, query_cmd, repo, stderr, stdout};
 
@@ -131,7 +131,8 @@ fn describe_lists_tables_and_columns() {
     let wh = bundled_warehouse();
     let tables = stdout(&query_cmd(wh, &["describe"]));
     assert_eq!(tables.lines().count(), 12, "{tables}");
-    for (name, about) in TABLES {
+    for table in Catalog::default().tables() {
+        let (name, about) = (table.name, table.description);
         assert!(
             tables
                 .lines()
@@ -188,7 +189,7 @@ fn help_has_examples_and_completions_name_the_subcommands() {
 fn readme_table_of_tables_matches_describe() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
-    for (name, _) in TABLES {
+    for name in Catalog::default().tables().iter().map(|t| t.name) {
         assert!(
             rows.iter().any(|r| r.starts_with(&format!("| `{name}` |"))),
             "README has no row for {name}"

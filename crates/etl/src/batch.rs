@@ -109,7 +109,12 @@ impl<'a> Batch<'a> {
                     true,
                 );
                 let again = load_file(source, file, planned.release, &cx, &mut self.sinks)?;
-                hand_over(&mut self.sinks, source.name(), again.gathered);
+                hand_over(
+                    &mut self.sinks,
+                    source.name(),
+                    &file.relative,
+                    again.gathered,
+                )?;
             }
             self.kept.insert(file.relative.clone());
             planned.unchanged_summary()
@@ -121,14 +126,15 @@ impl<'a> Batch<'a> {
                 self.progress,
                 false,
             );
-            let result = load_file(source, file, planned.release, &cx, &mut self.sinks);
+            let result =
+                load_file(source, file, planned.release, &cx, &mut self.sinks).and_then(|loaded| {
+                    let gathered = loaded.gathered.clone();
+                    hand_over(&mut self.sinks, source.name(), &file.relative, gathered)?;
+                    Ok(loaded)
+                });
             self.dirty.extend(self.sinks.flows.take_touched());
             match result {
-                Ok(loaded) => {
-                    let summary = self.log_file(planned, source.name(), &loaded)?;
-                    hand_over(&mut self.sinks, source.name(), loaded.gathered);
-                    summary
-                }
+                Ok(loaded) => self.log_file(planned, source.name(), &loaded)?,
                 Err(e) if self.options.keep_going && e.names_a_file() => self.skip(planned, e)?,
                 Err(e) => return Err(e),
             }
@@ -324,12 +330,19 @@ fn incoming(staging: &Staging) -> std::path::PathBuf {
     staging.dir().join(".incoming")
 }
 
-fn hand_over(sinks: &mut Sinks, source: &str, parts: Vec<Box<dyn std::any::Any + Send>>) {
+/// Gives a file's gathered rows to its source's gatherer (once the whole file was read).
+fn hand_over(
+    sinks: &mut Sinks,
+    source: &str,
+    file: &str,
+    parts: Vec<RecordBatch>,
+) -> Result<(), EtlError> {
     if let Some(g) = sinks.gatherers.get_mut(source) {
         for part in parts {
-            g.add(part);
+            g.add(file, part)?;
         }
     }
+    Ok(())
 }
 
 /// Writes `batches` as `DIR/part-NNNNN.parquet` (nothing when there are none).

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use arrow::error::ArrowError;
 use rareflow_ingest::IngestError;
-use rareflow_normalize::ReferenceError;
+use rareflow_normalize::{PieceError, ReferenceError};
 use rareflow_warehouse::WarehouseError;
 
 /// Exit codes of `rareflow-etl`, documented in its `--help` and the README.
@@ -27,6 +27,9 @@ pub enum EtlError {
     /// A raw file could not be read at all.
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// A piece of a raw file could not be normalized: names the file (and line where known).
+    #[error(transparent)]
+    Piece(#[from] PieceError),
     /// The warehouse could not be written (or another run holds it).
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
@@ -102,12 +105,15 @@ pub enum GateError {
 }
 
 impl EtlError {
-    /// Whether the error belongs to one raw file (named in it): with `--keep-going` that
-    /// file is skipped and the run goes on.
+    /// Whether the error belongs to one raw file (named in it) rather than to the run:
+    /// with `--keep-going` that file is skipped and the run goes on.
     pub fn names_a_file(&self) -> bool {
         matches!(
             self,
-            EtlError::Ingest(_) | EtlError::Panicked { .. } | EtlError::PiecesLost { .. }
+            EtlError::Ingest(_)
+                | EtlError::Piece(_)
+                | EtlError::Panicked { .. }
+                | EtlError::PiecesLost { .. }
         )
     }
 

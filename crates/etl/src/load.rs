@@ -42,7 +42,7 @@ pub(crate) struct Loaded {
     pub(crate) periods: Option<(i32, i32)>,
     /// What the file gave its source's gatherer: handed over only once the whole file has
     /// been read, so a file skipped mid-way leaves nothing behind.
-    pub(crate) gathered: Vec<Box<dyn Any + Send>>,
+    pub(crate) gathered: Vec<RecordBatch>,
 }
 
 /// A worker's result: the normalized piece with its monthly rows split by partition.

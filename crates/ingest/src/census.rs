@@ -18,8 +18,8 @@ use std::path::Path;
 
 use serde::de::{Deserializer, SeqAccess, Visitor};
 
-use crate::Flow;
 use crate::error::{IngestError, Rejected, RowError};
+use crate::{Flow, Period};
 
 /// One Census row, codes as reported.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,12 +34,9 @@ pub struct CensusRecord {
     pub cty_code: String,
     /// Country or group name as reported.
     pub cty_name: Option<String>,
-    /// Year.
-    pub year: i32,
-    /// Month (for a year-to-date value, the month it runs to: always 12).
-    pub month: u32,
-    /// The values are the whole year's (`*_YR` variables in December), not the month's.
-    pub annual: bool,
+    /// The month, or the year for year-to-date values (`*_YR` variables, loaded only from
+    /// December, when they are the whole year's).
+    pub period: Period,
     /// US state (`STATE`, state x HS endpoints), when the file has the column.
     pub state: Option<String>,
     /// General imports value (`GEN_VAL_MO`) or total exports value (`ALL_VAL_MO`), dollars.
@@ -64,7 +61,7 @@ const SUPPORTED: &str = "supported: the Census international trade API's HS endp
      period as time (YYYY-MM) or YEAR and MONTH";
 
 /// Where the period is.
-enum Period {
+enum PeriodColumns {
     /// `time` as `YYYY-MM`.
     Time(usize),
     /// `YEAR` and `MONTH`.
@@ -76,7 +73,7 @@ struct Columns {
     commodity: usize,
     cty_code: usize,
     cty_name: Option<usize>,
-    time: Period,
+    time: PeriodColumns,
     year_to_date: bool,
     state: Option<usize>,
     value: (usize, &'static str),
@@ -138,8 +135,8 @@ impl Columns {
             named(stem).map(|i| (i, name))
         });
         let time = match (find("time"), find("YEAR"), find("MONTH")) {
-            (Some(t), _, _) => Period::Time(t),
-            (None, Some(y), Some(m)) => Period::YearMonth(y, m),
+            (Some(t), _, _) => PeriodColumns::Time(t),
+            (None, Some(y), Some(m)) => PeriodColumns::YearMonth(y, m),
             _ => return Err(format!("no time column (nor YEAR and MONTH); {SUPPORTED}")),
         };
         Ok(Columns {
@@ -197,8 +194,8 @@ impl Columns {
             }
         };
         let (field, period) = match self.time {
-            Period::Time(t) => ("time", get(t).unwrap_or("").to_owned()),
-            Period::YearMonth(y, m) => (
+            PeriodColumns::Time(t) => ("time", get(t).unwrap_or("").to_owned()),
+            PeriodColumns::YearMonth(y, m) => (
                 "YEAR, MONTH",
                 format!("{}-{}", get(y).unwrap_or(""), get(m).unwrap_or("")),
             ),
@@ -242,9 +239,11 @@ impl Columns {
             commodity: commodity.to_owned(),
             cty_code: cty_code.to_owned(),
             cty_name: self.cty_name.and_then(get).map(str::to_owned),
-            year,
-            month,
-            annual: self.year_to_date,
+            period: if self.year_to_date {
+                Period::Year(year)
+            } else {
+                Period::Month(year, month)
+            },
             state: self.state.and_then(get).map(str::to_owned),
             value,
             consumption_value: self
@@ -379,8 +378,8 @@ mod tests {
             ("5700", 15_234_567.0, Some(15_800_000.0))
         );
         assert_eq!(
-            (ok[0].year, ok[0].month, ok[0].unit.as_deref()),
-            (2025, 1, Some("KG"))
+            (ok[0].period, ok[0].unit.as_deref()),
+            (Period::Month(2025, 1), Some("KG"))
         );
         assert_eq!(ok[1].cty_code, "-");
         let codes: Vec<_> = bad.iter().map(|b| (b.line, b.error.code())).collect();
@@ -418,8 +417,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (ok[0].year, ok[0].month, ok[0].annual, ok[0].quantity),
-            (2024, 12, true, Some(10.0))
+            (ok[0].period, ok[0].quantity),
+            (Period::Year(2024), Some(10.0))
         );
         assert_eq!(
             bad[0].error,

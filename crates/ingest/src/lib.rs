@@ -24,10 +24,12 @@ pub mod error;
 pub mod gacc;
 pub mod headline;
 pub mod parse;
+pub mod period;
 pub mod text;
 
 pub use error::{IngestError, Rejected, RowError};
 pub use gacc::{GaccFile, GaccLayout, GaccRecord, Language};
+pub use period::Period;
 pub use text::{Chunk, ChunkReader, Encoding};
 
 /// Currency of a China Customs value column (platform downloads and headline tables).

@@ -1,17 +1,12 @@
 //! US Census international trade API responses to `trade_flows` rows.
 
-use std::path::Path;
-
 use rareflow_ingest::census::{CensusRecord, read_census};
 use rareflow_ingest::{Flow, IngestError, Rejected, RowError};
 
 use crate::codes::{BREAKDOWN, SCHEDULE_C};
-use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{TradeFlowRow, hs_parts};
-use crate::source::{
-    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
-};
+use crate::rows::TradeFlowRow;
+use crate::source::{FileFacts, FilePattern, Output, RecordBatcher, Source, SourceFile, WorkSink};
 use crate::units::kg_factor;
 
 /// Source name of US Census rows.
@@ -26,12 +21,8 @@ impl Source for Census {
         CENSUS
     }
 
-    fn pattern(&self) -> &'static str {
-        "census/**/*.json"
-    }
-
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "census", &["json"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("census", &["json"])
     }
 
     fn read(
@@ -109,58 +100,35 @@ impl<'a> CensusNormalizer<'a> {
             },
             &rec.commodity,
         );
-        // December's year-to-date value is the year: an annual row (month 0).
-        let (month, period) = if rec.annual {
-            (0, month_start(rec.year, 1))
-        } else {
-            (rec.month, month_start(rec.year, rec.month))
-        };
         // A state's part of the national figure: never a `country` row.
         let kind = if rec.state.is_some() { BREAKDOWN } else { kind };
         let quantity_kg = rec
             .quantity
             .zip(rec.unit.as_deref().and_then(kg_factor))
             .map(|(q, f)| q * f);
-        let (hs6, hs_level) = hs_parts(&rec.commodity);
-        let target = if rec.annual {
-            &mut out.annual
-        } else {
-            out.saw_period(period);
-            &mut out.flows
-        };
-        target.push(&TradeFlowRow {
-            source: CENSUS,
-            reporter: "USA",
-            flow: rec.flow.as_str(),
-            partner,
-            partner_code: &rec.cty_code,
-            partner_name: name,
-            partner_kind: kind,
-            year: rec.year,
-            month,
-            period,
-            hs_code: &rec.commodity,
-            hs6,
-            hs_level,
-            classification,
-            product_group,
-            element,
-            customs_regime: None,
-            customs_procedure: None,
-            transport_mode: None,
-            second_partner: None,
-            region_code: rec.state.as_deref(),
-            region: None,
-            quantity_kg,
-            quantity_native: rec.quantity,
-            unit_native: rec.unit.as_deref(),
-            value_native: Some(rec.value),
-            currency: "USD",
-            value_usd: Some(rec.value),
-            value_cif_usd: rec.cif_value,
-            value_fob_usd: None,
-            source_file: self.source_file,
-            source_line: rec.line,
-        });
+        // December's year-to-date value is the year: `Period::Year`, an annual row.
+        out.push(
+            self.reference,
+            &TradeFlowRow {
+                reporter: "USA",
+                flow: rec.flow.as_str(),
+                partner,
+                partner_code: &rec.cty_code,
+                partner_name: name,
+                partner_kind: kind,
+                hs_code: &rec.commodity,
+                classification,
+                product_group,
+                element,
+                region_code: rec.state.as_deref(),
+                quantity_kg,
+                quantity_native: rec.quantity,
+                unit_native: rec.unit.as_deref(),
+                value_native: Some(rec.value),
+                currency: "USD",
+                value_cif_usd: rec.cif_value,
+                ..TradeFlowRow::new(CENSUS, rec.period, self.source_file, rec.line)
+            },
+        );
     }
 }

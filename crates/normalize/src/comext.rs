@@ -14,18 +14,13 @@
 //! - Codes are CN8 (`classification = 'CN8'`), through the taxonomy; masked codes
 //!   (`85XXXXXX`) keep `hs6` NULL.
 
-use std::path::Path;
-
 use rareflow_ingest::comext::{ComextRecord, read_comext};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
 use crate::codes::EUROSTAT_GEO;
-use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{TradeFlowRow, hs_parts};
-use crate::source::{
-    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
-};
+use crate::rows::TradeFlowRow;
+use crate::source::{FileFacts, FilePattern, Output, RecordBatcher, Source, SourceFile, WorkSink};
 
 /// Source name of Eurostat Comext rows.
 pub const COMEXT: &str = "comext";
@@ -39,12 +34,8 @@ impl Source for Comext {
         COMEXT
     }
 
-    fn pattern(&self) -> &'static str {
-        "comext/**/*.{dat,csv,7z}"
-    }
-
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "comext", &["dat", "csv", "7z"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("comext", &["dat", "csv", "7z"])
     }
 
     fn read(
@@ -127,59 +118,28 @@ impl<'a> ComextNormalizer<'a> {
                     );
                 }
             };
-        let (month, target) = match rec.month {
-            Some(m) => (m, &mut out.flows),
-            None => (0, &mut out.annual),
-        };
-        let period = month_start(rec.year, month.max(1));
-        let value_usd = match rec.month {
-            Some(m) => self
-                .reference
-                .per_usd("EUR", rec.year, m)
-                .map(|r| rec.value_eur / r),
-            None => None,
-        };
         let (product_group, element) = self.reference.taxonomy("CN8", &rec.product);
-        let (hs6, hs_level) = hs_parts(&rec.product);
-        target.push(&TradeFlowRow {
-            source: COMEXT,
-            reporter,
-            flow: rec.flow.as_str(),
-            partner,
-            partner_code: &rec.partner,
-            partner_name,
-            partner_kind,
-            year: rec.year,
-            month,
-            period,
-            hs_code: &rec.product,
-            hs6,
-            hs_level,
-            classification: "CN8",
-            product_group,
-            element,
-            customs_regime: rec.procedure.as_deref(),
-            customs_procedure: None,
-            transport_mode: None,
-            second_partner: None,
-            region_code: None,
-            region: None,
-            quantity_kg: rec.quantity_kg,
-            quantity_native: rec.quantity_kg,
-            unit_native: rec.quantity_kg.map(|_| "kg"),
-            value_native: Some(rec.value_eur),
-            currency: "EUR",
-            value_usd,
-            value_cif_usd: None,
-            value_fob_usd: None,
-            source_file: self.source_file,
-            source_line: rec.line,
-        });
-        if value_usd.is_none() {
-            out.rows_without_usd += 1;
-        }
-        if rec.month.is_some() {
-            out.saw_period(period);
-        }
+        out.push(
+            self.reference,
+            &TradeFlowRow {
+                reporter,
+                flow: rec.flow.as_str(),
+                partner,
+                partner_code: &rec.partner,
+                partner_name,
+                partner_kind,
+                hs_code: &rec.product,
+                classification: "CN8",
+                product_group,
+                element,
+                customs_regime: rec.procedure.as_deref(),
+                quantity_kg: rec.quantity_kg,
+                quantity_native: rec.quantity_kg,
+                unit_native: rec.quantity_kg.map(|_| "kg"),
+                value_native: Some(rec.value_eur),
+                currency: "EUR",
+                ..TradeFlowRow::new(COMEXT, rec.period, self.source_file, rec.line)
+            },
+        );
     }
 }

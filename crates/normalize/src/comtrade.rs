@@ -1,17 +1,12 @@
 //! UN Comtrade releases (v1 API JSON, v1 CSV, legacy v0 CSV) to `trade_flows` rows.
 
-use std::path::Path;
-
-use rareflow_ingest::comtrade::{ComtradeRecord, Frequency, read_comtrade};
+use rareflow_ingest::comtrade::{ComtradeRecord, read_comtrade};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
 use crate::codes::{BREAKDOWN, M49};
-use crate::period::month_start;
 use crate::reference::Reference;
-use crate::rows::{TradeFlowRow, hs_parts};
-use crate::source::{
-    FileFacts, Output, RecordBatcher, Source, SourceFile, WorkSink, in_folder_with_extension,
-};
+use crate::rows::TradeFlowRow;
+use crate::source::{FileFacts, FilePattern, Output, RecordBatcher, Source, SourceFile, WorkSink};
 use crate::units::kg_factor;
 
 /// UN Comtrade downloads under `comtrade/`.
@@ -23,12 +18,8 @@ impl Source for Comtrade {
         COMTRADE
     }
 
-    fn pattern(&self) -> &'static str {
-        "comtrade/**/*.{json,csv}"
-    }
-
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "comtrade", &["json", "csv"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("comtrade", &["json", "csv"])
     }
 
     fn read(
@@ -206,11 +197,6 @@ impl<'a> ComtradeNormalizer<'a> {
             && is_all(rec.mot_code.as_deref(), "0")
             && is_all(rec.partner2_code.as_deref(), "0"));
         let partner_kind = if breakdown { BREAKDOWN } else { kind };
-        let (month, target) = match rec.frequency {
-            Frequency::Monthly => (rec.month.unwrap_or(1), &mut out.flows),
-            Frequency::Annual => (0, &mut out.annual),
-        };
-        let period = month_start(rec.year, month.max(1));
         let (product_group, element) = self.reference.taxonomy(&rec.classification, &rec.cmd_code);
         // A 0 that Comtrade marks estimated, or any 0 weight of a TOTAL row, is "not reported".
         let total = rec.cmd_code == "TOTAL";
@@ -222,43 +208,31 @@ impl<'a> ComtradeNormalizer<'a> {
             let f = kg_factor(rec.qty_unit.as_deref()?)?;
             Some(qty? * f)
         });
-        let (hs6, hs_level) = hs_parts(&rec.cmd_code);
-        target.push(&TradeFlowRow {
-            source: COMTRADE,
-            reporter: &reporter,
-            flow,
-            partner: &partner,
-            partner_code: &rec.partner_code,
-            partner_name,
-            partner_kind,
-            year: rec.year,
-            month,
-            period,
-            hs_code: &rec.cmd_code,
-            hs6,
-            hs_level,
-            classification: &rec.classification,
-            product_group,
-            element,
-            customs_regime: None,
-            customs_procedure: rec.customs_code.as_deref(),
-            transport_mode: rec.mot_code.as_deref(),
-            second_partner: rec.partner2_code.as_deref(),
-            region_code: None,
-            region: None,
-            quantity_kg,
-            quantity_native: qty,
-            unit_native: rec.qty_unit.as_deref(),
-            value_native: rec.primary_value,
-            currency: "USD",
-            value_usd: rec.primary_value,
-            value_cif_usd: rec.cif_value,
-            value_fob_usd: rec.fob_value,
-            source_file: self.source_file,
-            source_line: rec.line,
-        });
-        if rec.frequency == Frequency::Monthly {
-            out.saw_period(period);
-        }
+        out.push(
+            self.reference,
+            &TradeFlowRow {
+                reporter: &reporter,
+                flow,
+                partner: &partner,
+                partner_code: &rec.partner_code,
+                partner_name,
+                partner_kind,
+                hs_code: &rec.cmd_code,
+                classification: &rec.classification,
+                product_group,
+                element,
+                customs_procedure: rec.customs_code.as_deref(),
+                transport_mode: rec.mot_code.as_deref(),
+                second_partner: rec.partner2_code.as_deref(),
+                quantity_kg,
+                quantity_native: qty,
+                unit_native: rec.qty_unit.as_deref(),
+                value_native: rec.primary_value,
+                currency: "USD",
+                value_cif_usd: rec.cif_value,
+                value_fob_usd: rec.fob_value,
+                ..TradeFlowRow::new(COMTRADE, rec.period, self.source_file, rec.line)
+            },
+        );
     }
 }

@@ -13,19 +13,16 @@
 //!   or its name when the download has only the name; `region` is the name. Both are in the
 //!   revision key, so downloads split by regime or province add up.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::error::ArrowError;
 use rareflow_ingest::text::BadLineKind;
-use rareflow_ingest::{Chunk, Flow, GaccFile, GaccLayout, IngestError, Language, RowError};
+use rareflow_ingest::{Chunk, Flow, GaccFile, GaccLayout, IngestError, Language, Period, RowError};
 
-use crate::period::month_start;
+use crate::piece::PieceError;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, Release, TradeFlowRow, TradeFlowRows, hs_parts};
-use crate::source::{
-    FileFacts, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension, widen_periods,
-};
+use crate::rows::{RejectRows, Release, TradeFlowRow};
+use crate::source::{FileFacts, FilePattern, Normalized, Output, Source, SourceFile, WorkSink};
 use crate::units::kilograms;
 
 /// The source name of China Customs detail data.
@@ -58,12 +55,8 @@ impl Source for GaccPlatform {
         SOURCE
     }
 
-    fn pattern(&self) -> &'static str {
-        "gacc/{export,import}/**/*.csv"
-    }
-
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "gacc", &["csv"]) && Self::flow_of(relative).is_some()
+    fn files(&self) -> FilePattern {
+        FilePattern::new("gacc", &["csv"]).under(&["export", "import"])
     }
 
     fn read(
@@ -89,6 +82,7 @@ impl Source for GaccPlatform {
             let encoding = gacc.encoding().name();
             let work = Box::new(move || {
                 normalize_gacc_chunk(&reference, &context, &layout, &chunk, encoding)
+                    .map_err(PieceError::in_file(&context.source_file))
             });
             if !sink.send(work) {
                 break;
@@ -128,12 +122,8 @@ pub fn normalize_gacc_chunk(
     chunk: &Chunk,
     encoding: &'static str,
 ) -> Result<Normalized, ArrowError> {
-    let mut flows = TradeFlowRows::with_capacity(chunk.text.len() / 120 + 16, file.release);
-    let mut rejects = RejectRows::default();
+    let mut out = Output::new(file.release, chunk.text.len() / 120 + 16);
     let mut spans = Vec::with_capacity(layout.width() + 2);
-    let mut rows_read = 0u64;
-    let mut periods: Option<(i32, i32)> = None;
-    let mut rows_without_usd = 0u64;
     let currency = layout.currency.code();
     let flow = file.flow.as_str();
     let reject = |rejects: &mut RejectRows, line: u64, err: &RowError, raw: &str| {
@@ -148,7 +138,7 @@ pub fn normalize_gacc_chunk(
     };
 
     for bad in &chunk.bad_lines {
-        rows_read += 1;
+        out.rows_read += 1;
         let err = match bad.kind {
             BadLineKind::Encoding => RowError::BadEncoding { encoding },
             BadLineKind::TooLong(len) => RowError::FieldTooLong {
@@ -157,15 +147,15 @@ pub fn normalize_gacc_chunk(
                 max: rareflow_ingest::text::MAX_LINE_BYTES,
             },
         };
-        reject(&mut rejects, bad.line, &err, &bad.raw);
+        reject(&mut out.rejects, bad.line, &err, &bad.raw);
     }
 
     for (line_no, line) in chunk.lines() {
-        rows_read += 1;
+        out.rows_read += 1;
         let rec = match layout.parse(line, &mut spans) {
             Ok(rec) => rec,
             Err(err) => {
-                reject(&mut rejects, line_no, &err, line);
+                reject(&mut out.rejects, line_no, &err, line);
                 continue;
             }
         };
@@ -184,62 +174,37 @@ pub fn normalize_gacc_chunk(
                         table: "the China Customs country table (data/reference/countries.csv)",
                         value: code.to_owned(),
                     };
-                    reject(&mut rejects, line_no, &err, line);
+                    reject(&mut out.rejects, line_no, &err, line);
                     continue;
                 }
             },
         };
         let product = reference.product_by_hs8(rec.hs_code);
-        let period = month_start(rec.year, rec.month);
-        widen_periods(&mut periods, (period, period));
-        let value_usd = reference
-            .per_usd(currency, rec.year, rec.month)
-            .map(|rate| rec.value / rate);
-        rows_without_usd += u64::from(value_usd.is_none());
-        let (hs6, hs_level) = hs_parts(rec.hs_code);
-        flows.push(&TradeFlowRow {
-            source: SOURCE,
-            reporter: "CHN",
-            flow,
-            partner,
-            partner_code,
-            partner_name: Some(partner_name),
-            partner_kind,
-            year: rec.year,
-            month: rec.month,
-            period,
-            hs_code: rec.hs_code,
-            hs6,
-            hs_level,
-            classification: "CN8",
-            product_group: product.map(|p| p.product_group.as_str()),
-            element: product.and_then(|p| p.element.as_deref()),
-            customs_regime: rec.regime_code.or(rec.regime_name),
-            customs_procedure: None,
-            transport_mode: None,
-            second_partner: None,
-            region_code: rec.region_code.or(rec.region_name),
-            region: rec.region_name,
-            quantity_kg: kilograms(rec.quantity1, rec.unit1, rec.quantity2, rec.unit2),
-            quantity_native: Some(rec.quantity1),
-            unit_native: Some(rec.unit1),
-            value_native: Some(rec.value),
-            currency,
-            value_usd,
-            value_cif_usd: None,
-            value_fob_usd: None,
-            source_file: &file.source_file,
-            source_line: line_no,
-        });
+        let period = Period::Month(rec.year, rec.month);
+        out.push(
+            reference,
+            &TradeFlowRow {
+                reporter: "CHN",
+                flow,
+                partner,
+                partner_code,
+                partner_name: Some(partner_name),
+                partner_kind,
+                hs_code: rec.hs_code,
+                classification: "CN8",
+                product_group: product.map(|p| p.product_group.as_str()),
+                element: product.and_then(|p| p.element.as_deref()),
+                customs_regime: rec.regime_code.or(rec.regime_name),
+                region_code: rec.region_code.or(rec.region_name),
+                region: rec.region_name,
+                quantity_kg: kilograms(rec.quantity1, rec.unit1, rec.quantity2, rec.unit2),
+                quantity_native: Some(rec.quantity1),
+                unit_native: Some(rec.unit1),
+                value_native: Some(rec.value),
+                currency,
+                ..TradeFlowRow::new(SOURCE, period, &file.source_file, line_no)
+            },
+        );
     }
-    Ok(Normalized {
-        flows: flows.finish()?,
-        annual: Normalized::empty().annual,
-        rejects: rejects.finish()?,
-        rows_read,
-        periods,
-        rows_without_usd,
-        rows_gathered: 0,
-        gathered: None,
-    })
+    out.finish()
 }

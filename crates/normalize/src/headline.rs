@@ -9,9 +9,7 @@
 //! ([`crate::fx::FxRates::mean_per_usd`]), since the release does not split the figure by
 //! month; NULL when any covered month has no rate. Never the last month's rate alone.
 
-use std::any::Any;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -23,15 +21,21 @@ use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow, read_headline};
 use rareflow_ingest::{Currency, IngestError};
 
 use crate::period::month_start;
+use crate::piece::PieceError;
 use crate::reference::Reference;
 use crate::rows::RejectRows;
 use crate::schema::HEADLINE_SERIES;
-use crate::source::{
-    FileFacts, Gatherer, Normalized, Source, SourceFile, WorkSink, in_folder_with_extension,
-};
+use crate::source::{FileFacts, FilePattern, Gatherer, Normalized, Source, SourceFile, WorkSink};
+use crate::tables::TableDef;
+
+mod gather;
+pub use gather::HEADLINE_READ;
 
 /// Source name of the headline tables.
 pub const SOURCE: &str = "gacc-headline";
+
+/// The table the headline source builds.
+pub const HEADLINE_TABLE: &str = "headline_series";
 
 /// Figures are published to one decimal: two rounded year-to-date totals and a rounded
 /// month differ by up to 0.15 without any revision.
@@ -59,12 +63,8 @@ impl Source for GaccHeadline {
         SOURCE
     }
 
-    fn pattern(&self) -> &'static str {
-        "gacc-headline/**/*.csv"
-    }
-
-    fn claims(&self, relative: &str, _path: &Path) -> bool {
-        in_folder_with_extension(relative, "gacc-headline", &["csv"])
+    fn files(&self) -> FilePattern {
+        FilePattern::new("gacc-headline", &["csv"])
     }
 
     fn read(
@@ -103,12 +103,13 @@ impl Source for GaccHeadline {
             rows,
         };
         sink.send(Box::new(move || {
+            let in_file = || PieceError::in_file(&input.file);
             let mut out = Normalized::empty();
-            out.rejects = rejects.finish()?;
+            out.rejects = rejects.finish().map_err(in_file())?;
             out.rows_read = read;
             out.rows_gathered = input.rows.len() as u64;
             out.periods = Some((first, last));
-            out.gathered = Some(Box::new(input));
+            out.gathered = Some(gather::to_batch(&input).map_err(in_file())?);
             Ok(out)
         }));
         Ok(facts)
@@ -121,6 +122,15 @@ impl Source for GaccHeadline {
     fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
         Some(Box::new(HeadlineGatherer::default()))
     }
+
+    fn tables(&self) -> Vec<TableDef> {
+        vec![TableDef::new(
+            HEADLINE_TABLE,
+            "trade",
+            "China's headline table by month (Jan-Feb one period), with revisions",
+            HEADLINE_SERIES.clone(),
+        )]
+    }
 }
 
 #[derive(Default)]
@@ -129,10 +139,10 @@ struct HeadlineGatherer {
 }
 
 impl Gatherer for HeadlineGatherer {
-    fn add(&mut self, part: Box<dyn Any + Send>) {
-        if let Ok(input) = part.downcast::<HeadlineInput>() {
-            self.inputs.push(*input);
-        }
+    fn add(&mut self, file: &str, part: RecordBatch) -> Result<(), PieceError> {
+        let input = gather::from_batch(&part).map_err(PieceError::in_file(file))?;
+        self.inputs.extend(input);
+        Ok(())
     }
 
     fn finish(
@@ -140,7 +150,7 @@ impl Gatherer for HeadlineGatherer {
         reference: &Reference,
     ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
         Ok(vec![(
-            "headline_series",
+            HEADLINE_TABLE,
             headline_series(reference, &self.inputs)?,
         )])
     }
@@ -432,5 +442,39 @@ mod tests {
             usd,
             &Float64Array::from(vec![Some(100_000_000.0), Some(30_000_000.0), None])
         );
+    }
+
+    #[test]
+    fn gathered_rows_travel_as_a_batch_and_another_schema_is_refused() {
+        let input = HeadlineInput {
+            file: "gacc-headline/2025-04.csv".into(),
+            release: release(4, 4),
+            rows: vec![row(Some(4_000.0), 16_512.0), row(None, 20.5)],
+        };
+        let mut gatherer = HeadlineGatherer::default();
+        let batch = gather::to_batch(&input).unwrap();
+        gatherer.add(&input.file, batch).unwrap();
+        let back = &gatherer.inputs[0];
+        assert_eq!(
+            (back.file.as_str(), back.release.first_month),
+            (input.file.as_str(), 4)
+        );
+        let quantities: Vec<_> = back
+            .rows
+            .iter()
+            .map(|r| (r.month_quantity, r.ytd_quantity))
+            .collect();
+        assert_eq!(
+            quantities,
+            vec![(Some(4_000.0), Some(16_512.0)), (None, Some(20.5))]
+        );
+        let wrong = Normalized::empty().rejects;
+        let err = gatherer.add("gacc-headline/x.csv", wrong).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("gacc-headline/x.csv: Schema error"),
+            "{err}"
+        );
+        assert_eq!(gatherer.inputs.len(), 1);
     }
 }

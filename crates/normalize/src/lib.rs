@@ -5,10 +5,12 @@
 //!
 //! What this crate owns:
 //! - [`source`]: the plug-in shape of a source ([`Source`]), and [`registry`]: the one list
-//!   of sources. One module per source maps its records to rows and rejects:
-//!   [`gacc`] (China Customs platform downloads), [`headline`] (China's headline tables to
-//!   `headline_series`, year-to-date differencing), [`comtrade`] (UN Comtrade) and
-//!   [`census`] (US Census), [`comext`] (Eurostat Comext).
+//!   of sources and of the tables they write ([`tables`]). [`output`] builds the rows of a
+//!   piece of work (dollars set in one place); [`piece`] is its error, naming the file.
+//!   One module per source maps its records to rows and rejects: [`gacc`] (China Customs
+//!   platform downloads), [`headline`] (China's headline tables to `headline_series`,
+//!   year-to-date differencing), [`comtrade`] (UN Comtrade) and [`census`] (US Census),
+//!   [`comext`] (Eurostat Comext).
 //! - [`reference`](mod@reference): the reference tables (countries, products, policy
 //!   events), compiled in from `data/reference/*.csv`; [`codes`]: the partner code systems
 //!   of the other sources, one declaration each; [`taxonomy`]: product lines of any
@@ -16,7 +18,8 @@
 //!   read from a file so that they can be updated without a rebuild; [`refdata`]: what
 //!   these tables share (their error, CSV records, Arrow batches).
 //! - [`schema`]: the columns of every warehouse table, each with its description.
-//! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources.
+//! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources
+//!   (the [`Period`] a figure covers is `rareflow_ingest::Period`).
 
 pub mod census;
 pub mod codes;
@@ -25,13 +28,16 @@ pub mod comtrade;
 pub mod fx;
 pub mod gacc;
 pub mod headline;
+pub mod output;
 pub mod period;
+pub mod piece;
 pub mod refdata;
 pub mod reference;
 pub mod registry;
 pub mod rows;
 pub mod schema;
 pub mod source;
+pub mod tables;
 pub mod taxonomy;
 pub mod units;
 
@@ -40,8 +46,11 @@ pub mod units;
 /// next run normalizes every file again.
 pub const NORMALIZER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+1");
 
+pub use piece::PieceError;
+pub use rareflow_ingest::Period;
 pub use refdata::ReferenceError;
 pub use reference::Reference;
 pub use registry::Registry;
 pub use rows::{RejectRows, Release, TradeFlowRows};
 pub use source::{FileFacts, Normalized, Source, SourceFile, Work, WorkSink};
+pub use tables::TableDef;

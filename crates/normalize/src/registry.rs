@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::source::Source;
+use crate::tables::{TableDef, reference_tables, run_tables, trade_tables};
 
 /// Every source rareflow reads, in the order they are asked to claim a file.
 pub fn sources() -> Vec<Box<dyn Source>> {
@@ -60,5 +61,48 @@ impl Registry {
     /// Every source.
     pub fn iter(&self) -> impl Iterator<Item = &dyn Source> {
         self.sources.iter().map(|s| s.as_ref())
+    }
+
+    /// Every table a snapshot of these sources may hold: `trade_flows` and its companions,
+    /// the sources' own tables, the run's tables, then the reference tables.
+    pub fn tables(&self) -> Vec<TableDef> {
+        let mut tables = trade_tables();
+        tables.extend(self.sources.iter().flat_map(|s| s.tables()));
+        tables.extend(run_tables());
+        tables.extend(reference_tables());
+        tables
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_and_claims_come_from_one_declaration() {
+        let registry = Registry::default();
+        let patterns: Vec<(&str, String)> =
+            registry.iter().map(|s| (s.name(), s.pattern())).collect();
+        assert_eq!(
+            patterns,
+            vec![
+                ("gacc", "gacc/{export,import}/**/*.csv".to_owned()),
+                ("gacc-headline", "gacc-headline/**/*.csv".to_owned()),
+                ("comtrade", "comtrade/**/*.{json,csv}".to_owned()),
+                ("census", "census/**/*.json".to_owned()),
+                ("comext", "comext/**/*.{dat,csv,7z}".to_owned()),
+            ]
+        );
+        let claimed = |relative: &str| {
+            registry
+                .source_for(relative, Path::new(relative))
+                .map(|s| s.name())
+        };
+        assert_eq!(claimed("gacc/export/2025/01.CSV"), Some("gacc"));
+        assert_eq!(claimed("gacc/other/01.csv"), None);
+        assert_eq!(claimed("gacc/export.csv"), None);
+        assert_eq!(claimed("gacc-headline/2025/11.csv"), Some("gacc-headline"));
+        assert_eq!(claimed("comext/full_v2_202501.7z"), Some("comext"));
+        assert_eq!(claimed("census/2025/imports.csv"), None);
     }
 }

@@ -9,9 +9,15 @@ use arrow::array::{
 };
 use arrow::error::ArrowError;
 
+use rareflow_ingest::Period;
+
+use crate::period::month_start;
 use crate::schema::{REJECTS, TRADE_FLOWS};
 
-/// One `trade_flows` row, borrowed from the record it came from.
+/// One `trade_flows` row, borrowed from the record it came from. Start from
+/// [`TradeFlowRow::new`] and set what the source knows (`..TradeFlowRow::new(..)`); what is
+/// derived (year, month and first day of the period, `hs6` and `hs_level` from the code,
+/// `value_usd`) is filled in by [`crate::source::Output::push`].
 #[derive(Debug, Clone, Copy)]
 pub struct TradeFlowRow<'a> {
     /// Source name (`gacc`, ...).
@@ -28,18 +34,10 @@ pub struct TradeFlowRow<'a> {
     pub partner_name: Option<&'a str>,
     /// `country`, `group`, `world` or `other`.
     pub partner_kind: &'a str,
-    /// Year of the period.
-    pub year: i32,
-    /// Month of the period.
-    pub month: u32,
-    /// `Date32` of the first day of the period.
-    pub period: i32,
+    /// The month or year the figure covers: a year goes to `trade_flows_annual`.
+    pub period: Period,
     /// Commodity code as reported.
     pub hs_code: &'a str,
-    /// HS6 heading; `None` for aggregate (shorter) and masked codes.
-    pub hs6: Option<&'a str>,
-    /// Digits of the code (2, 4, 6, 8, 10), 0 for a total.
-    pub hs_level: i32,
     /// Code system of `hs_code` (`CN8`, `H6`, `HTS10`, ...).
     pub classification: &'a str,
     /// Taxonomy group.
@@ -68,8 +66,6 @@ pub struct TradeFlowRow<'a> {
     pub value_native: Option<f64>,
     /// ISO 4217 of the reported currency.
     pub currency: &'a str,
-    /// Value in US dollars, when an exchange rate is known.
-    pub value_usd: Option<f64>,
     /// CIF value in US dollars, where reported beside the headline value.
     pub value_cif_usd: Option<f64>,
     /// FOB value in US dollars, where reported beside the headline value.
@@ -78,6 +74,56 @@ pub struct TradeFlowRow<'a> {
     pub source_file: &'a str,
     /// 1-based line in that file.
     pub source_line: u64,
+}
+
+impl<'a> TradeFlowRow<'a> {
+    /// A row of `source` for `period`, read at `source_line` of `source_file`, with every
+    /// other field empty (text `""`, numbers and optional fields `None`).
+    pub fn new(
+        source: &'a str,
+        period: Period,
+        source_file: &'a str,
+        source_line: u64,
+    ) -> TradeFlowRow<'a> {
+        TradeFlowRow {
+            source,
+            reporter: "",
+            flow: "",
+            partner: "",
+            partner_code: "",
+            partner_name: None,
+            partner_kind: "",
+            period,
+            hs_code: "",
+            classification: "",
+            product_group: None,
+            element: None,
+            customs_regime: None,
+            customs_procedure: None,
+            transport_mode: None,
+            second_partner: None,
+            region_code: None,
+            region: None,
+            quantity_kg: None,
+            quantity_native: None,
+            unit_native: None,
+            value_native: None,
+            currency: "",
+            value_cif_usd: None,
+            value_fob_usd: None,
+            source_file,
+            source_line,
+        }
+    }
+}
+
+/// `(year, month, first day)` of a period as `trade_flows` stores it: month 0 and the
+/// first day of the year for a whole year.
+pub fn period_columns(period: Period) -> (i32, u32, i32) {
+    match period {
+        Period::Month(year, month) => (year, month, month_start(year, month)),
+        Period::Year(year) => (year, 0, month_start(year, 1)),
+    }
 }
 
 /// The HS6 heading and level of a commodity code: `("850511", 8)` for `85051110`;
@@ -198,8 +244,10 @@ impl TradeFlowRows {
         self.len == 0
     }
 
-    /// Appends one row.
-    pub fn push(&mut self, r: &TradeFlowRow<'_>) {
+    /// Appends one row, with its value in US dollars (see [`crate::source::Output::push`]).
+    pub(crate) fn push(&mut self, r: &TradeFlowRow<'_>, value_usd: Option<f64>) {
+        let (year, month, period) = period_columns(r.period);
+        let (hs6, hs_level) = hs_parts(r.hs_code);
         self.source.append_value(r.source);
         self.reporter.append_value(r.reporter);
         self.flow.append_value(r.flow);
@@ -207,12 +255,12 @@ impl TradeFlowRows {
         self.partner_code.append_value(r.partner_code);
         self.partner_name.append_option(r.partner_name);
         self.partner_kind.append_value(r.partner_kind);
-        self.period.append_value(r.period);
-        self.year.append_value(r.year);
-        self.month.append_value(r.month as i32);
+        self.period.append_value(period);
+        self.year.append_value(year);
+        self.month.append_value(month as i32);
         self.hs_code.append_value(r.hs_code);
-        self.hs6.append_option(r.hs6);
-        self.hs_level.append_value(r.hs_level);
+        self.hs6.append_option(hs6);
+        self.hs_level.append_value(hs_level);
         self.classification.append_value(r.classification);
         self.product_group.append_option(r.product_group);
         self.element.append_option(r.element);
@@ -227,7 +275,7 @@ impl TradeFlowRows {
         self.unit_native.append_option(r.unit_native);
         self.value_native.append_option(r.value_native);
         self.currency.append_value(r.currency);
-        self.value_usd.append_option(r.value_usd);
+        self.value_usd.append_option(value_usd);
         self.value_cif_usd.append_option(r.value_cif_usd);
         self.value_fob_usd.append_option(r.value_fob_usd);
         self.source_file.append_value(r.source_file);

@@ -6,7 +6,6 @@
 //! A source is one reader module in `rareflow-ingest` (bytes to records, with lines) and
 //! one module here (records to `trade_flows` rows and rejects, and the `impl Source`).
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,8 +13,10 @@ use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
 use rareflow_ingest::IngestError;
 
+pub use crate::output::Output;
+pub use crate::piece::PieceError;
 use crate::reference::Reference;
-use crate::rows::{RejectRows, Release, TradeFlowRows};
+use crate::rows::Release;
 use crate::schema::{REJECTS, TRADE_FLOWS};
 
 /// What the pipeline knows about a raw file before it is read.
@@ -50,8 +51,9 @@ pub struct Normalized {
     pub rows_without_usd: u64,
     /// Records loaded into a gathered table rather than `trade_flows` (headline rows).
     pub rows_gathered: u64,
-    /// What a source with a [`Gatherer`] hands to it (e.g. headline rows).
-    pub gathered: Option<Box<dyn Any + Send>>,
+    /// What a source with a [`Gatherer`] hands to it (e.g. headline rows), in the schema
+    /// the gatherer reads ([`Gatherer::add`] refuses any other).
+    pub gathered: Option<RecordBatch>,
 }
 
 impl Normalized {
@@ -75,8 +77,9 @@ impl Normalized {
     }
 }
 
-/// A piece of a file to normalize on a worker thread.
-pub type Work = Box<dyn FnOnce() -> Result<Normalized, ArrowError> + Send>;
+/// A piece of a file to normalize on a worker thread. Its error names the file, so the
+/// pipeline can report it and skip the file under `--keep-going`.
+pub type Work = Box<dyn FnOnce() -> Result<Normalized, PieceError> + Send>;
 
 /// Where a source hands its pieces of work, in file order.
 pub trait WorkSink {
@@ -103,8 +106,9 @@ pub struct FileFacts {
 
 /// Tables a source builds from all of its files together at the end of a run.
 pub trait Gatherer: Send {
-    /// Takes what one piece of work gathered.
-    fn add(&mut self, part: Box<dyn Any + Send>);
+    /// Takes what one piece of work of `file` gathered. A batch in another schema than the
+    /// gatherer reads is an error naming the file, never dropped.
+    fn add(&mut self, file: &str, part: RecordBatch) -> Result<(), PieceError>;
     /// The tables to write, by name.
     fn finish(
         self: Box<Self>,
@@ -117,13 +121,20 @@ pub trait Source: Send + Sync {
     /// Name stored in `source` columns and `ingest_log` (`gacc`, `comtrade`, ...).
     fn name(&self) -> &'static str;
 
+    /// Where its files live: [`Source::pattern`] and [`Source::claims`] both come from it.
+    fn files(&self) -> FilePattern;
+
     /// Where its files live, for people (`gacc/{export,import}/**/*.csv`).
-    fn pattern(&self) -> &'static str;
+    fn pattern(&self) -> String {
+        self.files().to_string()
+    }
 
     /// Whether this source reads the file at `relative` (path under the raw folder,
-    /// `/`-separated). Decided from the folder and extension; a source that shares them
-    /// with another may also look at the file's first bytes through `path`.
-    fn claims(&self, relative: &str, path: &Path) -> bool;
+    /// `/`-separated): whether [`Source::files`] matches it. A source that shares folder and
+    /// extension with another may also look at the file's first bytes through `path`.
+    fn claims(&self, relative: &str, _path: &Path) -> bool {
+        self.files().matches(relative)
+    }
 
     /// Reads one file, handing pieces of work to `sink` in file order. An `Err` is a
     /// file-level error (the file cannot be read at all); bad records are rejects.
@@ -142,6 +153,66 @@ pub trait Source: Send + Sync {
     /// Tables built from all of this source's files together, if any.
     fn gatherer(&self) -> Option<Box<dyn Gatherer>> {
         None
+    }
+
+    /// The tables this source writes besides `trade_flows`, `trade_flows_annual` and
+    /// `rejects` (what its [`Gatherer`] builds): registered and described by
+    /// `rareflow-query` from this declaration alone.
+    fn tables(&self) -> Vec<crate::tables::TableDef> {
+        Vec::new()
+    }
+}
+
+/// Where a source's files are: under `folder/` (and one of `subfolders`, if any), with one
+/// of `extensions` (case-insensitive), at any depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilePattern {
+    /// Folder under the raw folder (`gacc`).
+    pub folder: &'static str,
+    /// Sub-folders of `folder` the files must be under (`export`, `import`); empty: any.
+    pub subfolders: &'static [&'static str],
+    /// Extensions without the dot (`csv`).
+    pub extensions: &'static [&'static str],
+}
+
+impl FilePattern {
+    /// Files under `folder/` with one of `extensions`.
+    pub const fn new(folder: &'static str, extensions: &'static [&'static str]) -> FilePattern {
+        FilePattern {
+            folder,
+            subfolders: &[],
+            extensions,
+        }
+    }
+
+    /// The same files, only under one of `subfolders` of the folder.
+    pub const fn under(self, subfolders: &'static [&'static str]) -> FilePattern {
+        FilePattern { subfolders, ..self }
+    }
+
+    /// Whether the file at `relative` (under the raw folder, `/`-separated) matches.
+    pub fn matches(&self, relative: &str) -> bool {
+        in_folder_with_extension(relative, self.folder, self.extensions)
+            && (self.subfolders.is_empty()
+                || relative
+                    .split('/')
+                    .nth(1)
+                    .is_some_and(|sub| self.subfolders.contains(&sub)))
+    }
+}
+
+impl std::fmt::Display for FilePattern {
+    /// As a glob: `gacc/{export,import}/**/*.csv`, `comext/**/*.{dat,csv,7z}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let alternatives = |items: &[&str]| match items {
+            [one] => (*one).to_owned(),
+            many => format!("{{{}}}", many.join(",")),
+        };
+        write!(f, "{}/", self.folder)?;
+        if !self.subfolders.is_empty() {
+            write!(f, "{}/", alternatives(self.subfolders))?;
+        }
+        write!(f, "**/*.{}", alternatives(self.extensions))
     }
 }
 
@@ -167,68 +238,6 @@ pub fn widen_periods(range: &mut Option<(i32, i32)>, other: (i32, i32)) {
     });
 }
 
-/// Rows normalized so far from records read one at a time.
-#[derive(Debug)]
-pub struct Output {
-    /// Monthly rows.
-    pub flows: TradeFlowRows,
-    /// Annual rows.
-    pub annual: TradeFlowRows,
-    /// Rejects.
-    pub rejects: RejectRows,
-    /// Records read.
-    pub rows_read: u64,
-    /// Earliest and latest monthly period.
-    pub periods: Option<(i32, i32)>,
-    /// Foreign-currency rows without a rate.
-    pub rows_without_usd: u64,
-}
-
-impl Output {
-    /// An empty output for rows of `release`.
-    pub fn new(release: Release, capacity: usize) -> Self {
-        Output {
-            flows: TradeFlowRows::with_capacity(capacity, release),
-            annual: TradeFlowRows::with_capacity(16, release),
-            rejects: RejectRows::default(),
-            rows_read: 0,
-            periods: None,
-            rows_without_usd: 0,
-        }
-    }
-
-    /// Widens the period range to include `period`.
-    pub fn saw_period(&mut self, period: i32) {
-        widen_periods(&mut self.periods, (period, period));
-    }
-
-    /// Records a reject.
-    pub fn reject(&mut self, source: &str, file: &str, r: &rareflow_ingest::Rejected) {
-        self.rejects.push(
-            source,
-            file,
-            r.line,
-            r.error.code(),
-            &r.error.to_string(),
-            &r.raw,
-        );
-    }
-
-    /// The rows as batches.
-    pub fn finish(mut self) -> Result<Normalized, ArrowError> {
-        Ok(Normalized {
-            flows: self.flows.finish()?,
-            annual: self.annual.finish()?,
-            rejects: self.rejects.finish()?,
-            rows_read: self.rows_read,
-            periods: self.periods,
-            rows_without_usd: self.rows_without_usd,
-            rows_gathered: 0,
-            gathered: None,
-        })
-    }
-}
-
 /// Records per piece of work for sources read record by record.
 pub const RECORDS_PER_WORK: usize = 16 * 1024;
 
@@ -237,7 +246,7 @@ pub const RECORDS_PER_WORK: usize = 16 * 1024;
 pub struct RecordBatcher<'s, R> {
     sink: &'s mut dyn WorkSink,
     pending: Vec<R>,
-    normalize: Arc<dyn Fn(Vec<R>) -> Result<Normalized, ArrowError> + Send + Sync>,
+    normalize: Arc<dyn Fn(Vec<R>) -> Result<Normalized, PieceError> + Send + Sync>,
     stopped: bool,
 }
 
@@ -245,7 +254,7 @@ impl<'s, R: Send + 'static> RecordBatcher<'s, R> {
     /// A batcher handing work to `sink`.
     pub fn new(
         sink: &'s mut dyn WorkSink,
-        normalize: impl Fn(Vec<R>) -> Result<Normalized, ArrowError> + Send + Sync + 'static,
+        normalize: impl Fn(Vec<R>) -> Result<Normalized, PieceError> + Send + Sync + 'static,
     ) -> Self {
         RecordBatcher {
             sink,
@@ -273,7 +282,7 @@ impl<'s, R: Send + 'static> RecordBatcher<'s, R> {
             for r in records {
                 push(&reference, &source_file, &mut out, r);
             }
-            out.finish()
+            out.finish().map_err(PieceError::in_file(&source_file))
         })
     }
 

@@ -3,69 +3,109 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::Schema;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
-use rareflow_normalize::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_PARTITIONS};
+use rareflow_normalize::{Registry, TableDef};
 
 use crate::error::QueryError;
 
-/// Every table of a snapshot, with what it holds (shown by `rareflow-query describe`).
-pub const TABLES: [(&str, &str); 12] = [
-    (
-        "trade_flows",
-        "one row per reported figure: reporter, flow, partner, month, line, kg, value",
-    ),
-    (
-        "trade_flows_superseded",
-        "figures a later release revised: same columns, kept for as-of queries",
-    ),
-    (
-        "trade_flows_annual",
-        "annual figures (Comtrade refMonth 52), apart so no sum counts a year twice",
-    ),
-    (
-        "headline_series",
-        "China's headline table by month (Jan-Feb one period), with revisions",
-    ),
-    (
-        "rejects",
-        "every row read that was not loaded: file, line, reason, raw record",
-    ),
-    (
-        "ingest_log",
-        "one row per raw file in the snapshot: hash, rows read / loaded / rejected",
-    ),
-    (
-        "countries",
-        "China Customs partner codes with ISO 3166 alpha-3 and names",
-    ),
-    (
-        "products",
-        "China tariff lines with the rare-earth taxonomy (product_group, element)",
-    ),
-    (
-        "fx_rates",
-        "monthly average yuan per US dollar, with source",
-    ),
-    (
-        "policy_events",
-        "China's rare-earth export-control timeline",
-    ),
-    (
-        "partner_codes",
-        "UN M49 and US Census Schedule C partner codes with ISO3 and kind",
-    ),
-    (
-        "hs_concordance",
-        "US HTS10 lines and HS vintages mapped to HS6 and the taxonomy",
-    ),
-];
+/// The tables a snapshot may hold, as the sources of a [`Registry`] declare them (see
+/// [`Registry::tables`]): what sessions register and `describe` lists.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    tables: Vec<TableDef>,
+}
 
-fn file_schema_of_trade_flows() -> Schema {
-    let fields: Vec<_> = TRADE_FLOWS
+impl Default for Catalog {
+    /// The tables of rareflow's own sources.
+    fn default() -> Self {
+        Catalog::new(&Registry::default())
+    }
+}
+
+impl Catalog {
+    /// The tables of the sources of `registry`.
+    pub fn new(registry: &Registry) -> Catalog {
+        Catalog {
+            tables: registry.tables(),
+        }
+    }
+
+    /// Every table, in the registry's order.
+    pub fn tables(&self) -> &[TableDef] {
+        &self.tables
+    }
+
+    /// The table named `name`.
+    pub fn table(&self, name: &str) -> Option<&TableDef> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Registers every table of the snapshot at `dir` in `ctx`.
+    pub async fn register_snapshot(
+        &self,
+        ctx: &SessionContext,
+        dir: &Path,
+    ) -> Result<(), QueryError> {
+        // A table added in a later version of rareflow is simply absent from an old snapshot.
+        let present: Vec<&str> = self
+            .tables
+            .iter()
+            .map(|t| t.name)
+            .filter(|table| dir.join(table).is_dir())
+            .collect();
+        self.register_tables(ctx, &dir.display().to_string(), &present)
+            .await
+    }
+
+    /// Registers the tables named in `present` of the snapshot at `base`: a folder, or a URL
+    /// such as `s3://bucket/prefix/snapshots/000007` whose object store is registered in `ctx`.
+    pub async fn register_tables(
+        &self,
+        ctx: &SessionContext,
+        base: &str,
+        present: &[&str],
+    ) -> Result<(), QueryError> {
+        for table in &self.tables {
+            let name = table.name;
+            if !present.contains(&name) {
+                tracing::debug!(table = name, "table folder missing in snapshot");
+                continue;
+            }
+            let url = format!("{}/{name}/", base.trim_end_matches('/'));
+            let file_schema = table
+                .schema
+                .as_ref()
+                .filter(|_| table.fixed_schema)
+                .map(|schema| file_schema(schema, table.partitions));
+            let mut options = ParquetReadOptions::default();
+            if let (Some(schema), Some(file_schema)) = (&table.schema, &file_schema) {
+                options = options.schema(file_schema).table_partition_cols(
+                    table
+                        .partitions
+                        .iter()
+                        .filter_map(|p| schema.field_with_name(p).ok())
+                        .map(|f| (f.name().clone(), f.data_type().clone()))
+                        .collect(),
+                );
+            }
+            ctx.register_parquet(name, &url, options)
+                .await
+                .map_err(|source| QueryError::Register {
+                    table: name.to_owned(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+}
+
+/// The columns stored in the files: all but the partition columns (in the folder names).
+fn file_schema(schema: &Schema, partitions: &[&str]) -> Schema {
+    let fields: Vec<_> = schema
         .fields()
         .iter()
-        .filter(|f| !TRADE_FLOWS_PARTITIONS.contains(&f.name().as_str()))
+        .filter(|f| !partitions.contains(&f.name().as_str()))
         .cloned()
         .collect();
     Schema::new(fields)
@@ -81,58 +121,32 @@ pub fn session_config() -> SessionConfig {
         .set_bool("datafusion.execution.parquet.reorder_filters", true)
 }
 
-/// Registers every table of the snapshot at `dir` in `ctx`.
+/// Registers every table of the snapshot at `dir` in `ctx` (the tables of rareflow's own
+/// sources: [`Catalog::default`]).
 pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), QueryError> {
-    // A table added in a later version of rareflow is simply absent from an old snapshot.
-    let present: Vec<&str> = TABLES
-        .iter()
-        .map(|(table, _)| *table)
-        .filter(|table| dir.join(table).is_dir())
-        .collect();
-    register_tables(ctx, &dir.display().to_string(), &present).await
+    Catalog::default().register_snapshot(ctx, dir).await
 }
 
-/// Registers the tables named in `present` of the snapshot at `base`: a folder, or a URL
-/// such as `s3://bucket/prefix/snapshots/000007` whose object store is registered in `ctx`.
+/// As [`Catalog::register_tables`], for the tables of rareflow's own sources.
 pub async fn register_tables(
     ctx: &SessionContext,
     base: &str,
     present: &[&str],
 ) -> Result<(), QueryError> {
-    let trade_flows_schema = file_schema_of_trade_flows();
-    for (table, _) in TABLES {
-        if !present.contains(&table) {
-            tracing::debug!(table, "table folder missing in snapshot");
-            continue;
-        }
-        let url = format!("{}/{table}/", base.trim_end_matches('/'));
-        let mut options = ParquetReadOptions::default();
-        match table {
-            "trade_flows" | "trade_flows_superseded" => {
-                options = options.schema(&trade_flows_schema).table_partition_cols(
-                    TRADE_FLOWS_PARTITIONS
-                        .iter()
-                        .map(|p| (p.to_string(), DataType::Int32))
-                        .collect(),
-                );
-            }
-            "rejects" => options = options.schema(&REJECTS),
-            "ingest_log" => options = options.schema(&INGEST_LOG),
-            _ => {}
-        }
-        ctx.register_parquet(table, &url, options)
-            .await
-            .map_err(|source| QueryError::Register {
-                table: table.to_owned(),
-                source,
-            })?;
-    }
-    Ok(())
+    Catalog::default().register_tables(ctx, base, present).await
 }
 
 /// A new session with the snapshot at `dir` registered.
 pub async fn session_for_snapshot(dir: &Path) -> Result<Arc<SessionContext>, QueryError> {
+    session_with_catalog(dir, &Catalog::default()).await
+}
+
+/// A new session with the tables of `catalog` in the snapshot at `dir` registered.
+pub async fn session_with_catalog(
+    dir: &Path,
+    catalog: &Catalog,
+) -> Result<Arc<SessionContext>, QueryError> {
     let ctx = SessionContext::new_with_config(session_config());
-    register_snapshot(&ctx, dir).await?;
+    catalog.register_snapshot(&ctx, dir).await?;
     Ok(Arc::new(ctx))
 }

@@ -3,13 +3,13 @@
 //! Columns and types come from the table as registered in the session; each column's
 //! one-line description from the `description` metadata entry of its schema field
 //! ([`DESCRIPTION_KEY`]), looked up in the registered schema first and else in the schema
-//! the table was written with (`rareflow_normalize::schema`, or the reference tables built
-//! by `rareflow_normalize::reference`).
+//! the table declares in the session's [`Catalog`] (so a source's own table is described
+//! from its declaration alone).
 
 use arrow::datatypes::{Schema, SchemaRef};
-use rareflow_normalize::schema::{HEADLINE_SERIES, INGEST_LOG, REJECTS, TRADE_FLOWS};
+use rareflow_normalize::TableDef;
 
-use crate::catalog::TABLES;
+use crate::catalog::Catalog;
 use crate::error::QueryError;
 use crate::exec::QuerySession;
 use crate::suggest::closest;
@@ -30,9 +30,17 @@ pub struct ColumnInfo {
     pub description: String,
 }
 
-/// The one-line description of a warehouse table, if it is one of [`TABLES`].
-pub fn table_description(table: &str) -> Option<&'static str> {
-    TABLES.iter().find(|(t, _)| *t == table).map(|(_, d)| *d)
+/// The one-line description of a table of `catalog`.
+pub fn table_description(catalog: &Catalog, table: &str) -> Option<&'static str> {
+    declared(catalog, table).map(|t| t.description)
+}
+
+/// The declaration of `table`; `trade_flows_latest` (what an as-of session keeps of the
+/// current figures) is declared as `trade_flows`.
+fn declared<'c>(catalog: &'c Catalog, table: &str) -> Option<&'c TableDef> {
+    catalog
+        .table(table)
+        .or_else(|| catalog.table(table.strip_suffix("_latest")?))
 }
 
 /// The columns of `table` as registered in `session`, with their descriptions. A table
@@ -50,7 +58,8 @@ pub async fn describe_table(
     }
     let provider = session.context().table_provider(table).await?;
     let registered = provider.schema();
-    let written = written_schema(table);
+    let written: Option<SchemaRef> =
+        declared(session.catalog(), table).and_then(|t| t.schema.clone());
     Ok(registered
         .fields()
         .iter()
@@ -79,28 +88,6 @@ fn description_of(schema: &Schema, column: &str) -> Option<String> {
         .cloned()
 }
 
-/// The schema a table is written with, which carries the column descriptions.
-fn written_schema(table: &str) -> Option<SchemaRef> {
-    match table {
-        "trade_flows" | "trade_flows_superseded" | "trade_flows_annual" | "trade_flows_latest" => {
-            Some(TRADE_FLOWS.clone())
-        }
-        "rejects" => Some(REJECTS.clone()),
-        "ingest_log" => Some(INGEST_LOG.clone()),
-        "headline_series" => Some(HEADLINE_SERIES.clone()),
-        _ => {
-            // Reference tables are built from the compiled-in reference data; if it cannot be
-            // read, the columns are simply described without text.
-            let reference = rareflow_normalize::reference::Reference::bundled().ok()?;
-            reference
-                .tables()
-                .into_iter()
-                .find(|(name, _)| *name == table)
-                .map(|(_, batch)| batch.schema())
-        }
-    }
-}
-
 /// Formats `columns` as aligned text: name, type (with `NULL` when nullable), description.
 pub fn format_columns(columns: &[ColumnInfo]) -> String {
     let name_width = columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
@@ -127,12 +114,19 @@ pub fn format_columns(columns: &[ColumnInfo]) -> String {
     out
 }
 
-/// Formats the table list: every table of [`TABLES`] with its one-line description.
-pub fn format_tables() -> String {
-    let width = TABLES.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
-    TABLES
+/// Formats the table list: every table of `catalog` with its topic and one-line description.
+pub fn format_tables(catalog: &Catalog) -> String {
+    let tables = catalog.tables();
+    let width = tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let topic_width = tables.iter().map(|t| t.topic.len()).max().unwrap_or(0);
+    tables
         .iter()
-        .map(|(t, d)| format!("{t:width$}  {d}\n"))
+        .map(|t| {
+            format!(
+                "{:width$}  {:topic_width$}  {}\n",
+                t.name, t.topic, t.description
+            )
+        })
         .collect()
 }
 
@@ -165,11 +159,20 @@ mod tests {
 
     #[test]
     fn every_table_has_a_description() {
+        let catalog = Catalog::default();
+        assert!(catalog.tables().iter().all(|t| !t.description.is_empty()));
         assert_eq!(
-            table_description("trade_flows").map(|d| d.is_empty()),
-            Some(false)
+            table_description(&catalog, "trade_flows_latest"),
+            table_description(&catalog, "trade_flows")
         );
-        assert_eq!(table_description("no_such_table"), None);
-        assert_eq!(format_tables().lines().count(), TABLES.len());
+        assert_eq!(table_description(&catalog, "no_such_table"), None);
+        let list = format_tables(&catalog);
+        assert_eq!(list.lines().count(), catalog.tables().len());
+        // Name, topic, description, in columns as wide as the longest name and topic.
+        assert!(
+            list.lines().any(|l| l
+                == "headline_series         trade      China's headline table by month (Jan-Feb one period), with revisions"),
+            "{list}"
+        );
     }
 }

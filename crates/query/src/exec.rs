@@ -13,7 +13,7 @@ use datafusion::prelude::{SQLOptions, SessionContext};
 use rareflow_warehouse::Warehouse;
 use rareflow_warehouse::remote::{RemoteWarehouse, WarehouseLocation};
 
-use crate::catalog::session_for_snapshot;
+use crate::catalog::{Catalog, session_with_catalog};
 use crate::cte::plan_sharing_ctes;
 use crate::error::QueryError;
 use crate::suggest::closest;
@@ -60,6 +60,8 @@ pub struct QuerySession {
     /// Compute CTEs referenced more than once first ([`crate::cte`]); off where the plan
     /// runs elsewhere (a Ballista cluster cannot read this process's memory).
     share_ctes: bool,
+    /// The tables the session registered, with their descriptions.
+    catalog: Arc<Catalog>,
 }
 
 impl QuerySession {
@@ -67,6 +69,12 @@ impl QuerySession {
     /// `s3://bucket/prefix` with the S3 client configured from the `AWS_*` variables; any
     /// other URL scheme is refused).
     pub async fn open(root: &Path) -> Result<QuerySession, QueryError> {
+        QuerySession::open_with(root, Catalog::default()).await
+    }
+
+    /// As [`QuerySession::open`] for a local warehouse, registering the tables of `catalog`
+    /// (the sources of another registry). On S3, the tables of rareflow's own sources.
+    pub async fn open_with(root: &Path, catalog: Catalog) -> Result<QuerySession, QueryError> {
         if let WarehouseLocation::S3(_) = WarehouseLocation::parse(root)? {
             let ctx = SessionContext::new_with_config(crate::catalog::session_config());
             let mut session = QuerySession::with_context(ctx, root).await?;
@@ -74,11 +82,12 @@ impl QuerySession {
             return Ok(session);
         }
         let snapshot = Warehouse::new(root).current()?;
-        let ctx = session_for_snapshot(&snapshot).await?;
+        let ctx = session_with_catalog(&snapshot, &catalog).await?;
         Ok(QuerySession {
             ctx,
             snapshot,
             share_ctes: true,
+            catalog: Arc::new(catalog),
         })
     }
 
@@ -99,6 +108,7 @@ impl QuerySession {
             ctx: Arc::new(ctx),
             snapshot,
             share_ctes: false,
+            catalog: Arc::new(Catalog::default()),
         })
     }
 
@@ -113,7 +123,13 @@ impl QuerySession {
             ctx: Arc::new(ctx),
             snapshot: PathBuf::from(url),
             share_ctes: false,
+            catalog: Arc::new(Catalog::default()),
         })
+    }
+
+    /// The tables this session registers, with their descriptions.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// The snapshot this session reads.
@@ -319,6 +335,7 @@ pub(crate) mod tests {
             ctx: Arc::new(ctx),
             snapshot: PathBuf::new(),
             share_ctes: true,
+            catalog: Arc::new(Catalog::default()),
         }
     }
 

@@ -38,7 +38,7 @@ pub mod report;
 pub mod saved;
 mod suggest;
 
-pub use catalog::{TABLES, register_snapshot, session_config, session_for_snapshot};
+pub use catalog::{Catalog, register_snapshot, session_config, session_for_snapshot};
 pub use checks::{CheckOutcome, print_outcomes, run_checks};
 pub use error::QueryError;
 pub use exec::{AsOf, QuerySession, read_only_options};

@@ -16,6 +16,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use crate::Flow;
+use crate::Period;
 use crate::error::{IngestError, Rejected, RowError};
 
 mod archive;
@@ -111,10 +112,8 @@ pub struct ComextRecord {
     pub flow: Flow,
     /// `STAT_PROCEDURE` / `STAT_REGIME`, when present and not empty.
     pub procedure: Option<String>,
-    /// Year of `PERIOD`.
-    pub year: i32,
-    /// Month of `PERIOD`; `None` for the annual `YYYY52`.
-    pub month: Option<u32>,
+    /// `PERIOD`: a month, or the year for the annual `YYYY52`.
+    pub period: Period,
     /// Value in euros (`VALUE_EUR` / `VALUE_IN_EUROS`).
     pub value_eur: f64,
     /// Net mass in kilograms; `None` when empty.
@@ -352,7 +351,7 @@ fn parse_record(
         }));
     }
     let period = required(6)?;
-    let (year, month) = parse_period(period).ok_or_else(|| {
+    let period = parse_period(period).ok_or_else(|| {
         reject(RowError::BadMonth {
             field: names[6].to_owned(),
             value: period.to_owned(),
@@ -393,8 +392,7 @@ fn parse_record(
         product: product.to_owned(),
         flow,
         procedure: get(4).map(str::to_owned),
-        year,
-        month,
+        period,
         value_eur,
         quantity_kg,
         suppl_unit: get(5).map(str::to_owned),
@@ -415,14 +413,14 @@ fn product_code_ok(code: &str) -> bool {
 }
 
 /// `YYYYMM` (month 01-12) or the annual `YYYY52`.
-fn parse_period(text: &str) -> Option<(i32, Option<u32>)> {
+fn parse_period(text: &str) -> Option<Period> {
     if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let year: i32 = text[..4].parse().ok()?;
     match text[4..].parse::<u32>().ok()? {
-        52 => Some((year, None)),
-        m @ 1..=12 => Some((year, Some(m))),
+        52 => Some(Period::Year(year)),
+        m @ 1..=12 => Some(Period::Month(year, m)),
         _ => None,
     }
 }

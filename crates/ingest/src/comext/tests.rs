@@ -51,13 +51,13 @@ fn full_v2_fields_by_name_period_kinds_and_rejects() {
     );
     assert_eq!((r.flow, r.procedure.as_deref()), (Flow::Import, Some("4")));
     assert_eq!(
-        (r.year, r.month, r.value_eur, r.quantity_kg),
-        (2025, Some(1), 310000.5, Some(8000.0))
+        (r.period, r.value_eur, r.quantity_kg),
+        (Period::Month(2025, 1), 310000.5, Some(8000.0))
     );
     let a = &ok[1];
     assert_eq!(
-        (a.product.as_str(), a.flow, a.month, a.quantity_kg),
-        ("85XXXXXX", Flow::Export, None, None)
+        (a.product.as_str(), a.flow, a.period, a.quantity_kg),
+        ("85XXXXXX", Flow::Export, Period::Year(2024), None)
     );
     let reasons: Vec<(u64, String)> = bad.iter().map(|b| (b.line, b.error.to_string())).collect();
     assert_eq!(reasons.len(), 4);
@@ -159,8 +159,8 @@ fn a_broken_archive_is_a_file_error() {
 
 #[test]
 fn periods_and_codes() {
-    assert_eq!(parse_period("202501"), Some((2025, Some(1))));
-    assert_eq!(parse_period("202452"), Some((2024, None)));
+    assert_eq!(parse_period("202501"), Some(Period::Month(2025, 1)));
+    assert_eq!(parse_period("202452"), Some(Period::Year(2024)));
     assert_eq!(parse_period("202400"), None);
     assert_eq!(parse_period("2025-01"), None);
     assert!(product_code_ok("85051110") && product_code_ok("85XXXXXX") && product_code_ok("TOTAL"));

@@ -22,30 +22,18 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::Period;
 use crate::error::{IngestError, Rejected, RowError};
 
 pub use codes::V1_FIELDS;
-
-/// Monthly or annual figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Frequency {
-    /// One month.
-    Monthly,
-    /// A calendar year (`refMonth` 52 in v1).
-    Annual,
-}
 
 /// One Comtrade record, as reported (codes kept), numbers parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComtradeRecord {
     /// Record number (JSON) or line (CSV), 1-based.
     pub line: u64,
-    /// Monthly or annual.
-    pub frequency: Frequency,
-    /// Year.
-    pub year: i32,
-    /// Month for monthly records.
-    pub month: Option<u32>,
+    /// A month, or the year for annual records (`refMonth` 52 in v1).
+    pub period: Period,
     /// Reporter code (Comtrade's, mostly M49).
     pub reporter_code: String,
     /// Reporter ISO3 (or Comtrade's own area code) when given.
@@ -236,12 +224,7 @@ fn required(value: Option<String>, field: &str, line: u64, raw: &str) -> Result<
 }
 
 /// Year and month from a period (`202511`, `2025`) and `refMonth`.
-fn period(
-    period: &str,
-    ref_month: Option<&str>,
-    line: u64,
-    raw: &str,
-) -> Result<(Frequency, i32, Option<u32>), Rejected> {
+fn period(period: &str, ref_month: Option<&str>, line: u64, raw: &str) -> Result<Period, Rejected> {
     let bad = || Rejected {
         line,
         error: RowError::BadMonth {
@@ -262,12 +245,12 @@ fn period(
             }
             (1960..=2100)
                 .contains(&year)
-                .then_some((Frequency::Annual, year, None))
+                .then_some(Period::Year(year))
                 .ok_or_else(bad)
         }
         6 => {
             let (y, m) = crate::parse::parse_period(digits).ok_or_else(bad)?;
-            Ok((Frequency::Monthly, y, Some(m)))
+            Ok(Period::Month(y, m))
         }
         _ => Err(bad()),
     }
@@ -281,7 +264,7 @@ pub(crate) fn from_v1(
 ) -> Result<ComtradeRecord, Rejected> {
     let period_text = required(text(map, "period"), "period", line, &raw)?;
     let ref_month = text(map, "refMonth");
-    let (frequency, year, month) = period(&period_text, ref_month.as_deref(), line, &raw)?;
+    let period = period(&period_text, ref_month.as_deref(), line, &raw)?;
     let cmd_code = required(text(map, "cmdCode"), "cmdCode", line, &raw)?;
     if !crate::parse::is_digit_code(&cmd_code) && cmd_code != "TOTAL" {
         return Err(Rejected {
@@ -301,9 +284,7 @@ pub(crate) fn from_v1(
     let primary_value = number(map, "primaryValue", line, &raw)?;
     Ok(ComtradeRecord {
         line,
-        frequency,
-        year,
-        month,
+        period,
         reporter_code: required(text(map, "reporterCode"), "reporterCode", line, &raw)?,
         reporter_iso: text(map, "reporterISO"),
         flow_code: required(text(map, "flowCode"), "flowCode", line, &raw)?,

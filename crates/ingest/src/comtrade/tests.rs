@@ -25,18 +25,15 @@ fn v1_json_monthly_annual_and_nulls() {
     let (ok, bad, layout) = read("a.json", json);
     assert_eq!(layout, ComtradeLayout::V1Json);
     assert_eq!(ok.len(), 2);
-    assert_eq!(
-        (ok[0].frequency, ok[0].year, ok[0].month),
-        (Frequency::Monthly, 2025, Some(11))
-    );
+    assert_eq!(ok[0].period, Period::Month(2025, 11));
     assert_eq!(
         (ok[0].net_wgt, ok[0].qty, ok[0].fob_value),
         (None, Some(1000.5), None)
     );
     assert_eq!(ok[0].reporter_code, "392");
     assert_eq!(
-        (ok[1].frequency, ok[1].month, ok[1].partner_iso.as_deref()),
-        (Frequency::Annual, None, Some("W00"))
+        (ok[1].period.is_annual(), ok[1].partner_iso.as_deref()),
+        (true, Some("W00"))
     );
     assert_eq!(bad.len(), 1);
     assert_eq!((bad[0].line, bad[0].error.code()), (3, "bad_month"));
@@ -110,8 +107,8 @@ fn wrapped_response_and_nested_response() {
     let nested = b"{\n  \"status_code\": 200,\n  \"data\": {\n    \"count\": 1,\n    \"data\": [\n      {\"period\": \"2024\", \"reporterCode\": 392, \"flowCode\": \"X\", \"partnerCode\": 0, \"cmdCode\": \"TOTAL\", \"primaryValue\": 9}\n    ],\n    \"error\": \"\"\n  }\n}";
     let (ok, _, _) = read("n.json", nested);
     assert_eq!(
-        (ok[0].cmd_code.as_str(), ok[0].frequency),
-        ("TOTAL", Frequency::Annual)
+        (ok[0].cmd_code.as_str(), ok[0].period.is_annual()),
+        ("TOTAL", true)
     );
 }
 
