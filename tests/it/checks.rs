@@ -15,20 +15,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use rareflow_query::{CheckOutcome, QuerySession, run_checks};
 use tempfile::TempDir;
 
-use crate::support::{bundled_warehouse, repo};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+use crate::support::{bundled_warehouse, copy_dir, repo};
 
 fn outcomes(snapshot: &Path) -> Vec<CheckOutcome> {
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -21,7 +21,7 @@ use rareflow_query::QuerySession;
 use rareflow_warehouse::remote::{RemoteWarehouse, S3Location};
 use tempfile::TempDir;
 
-use crate::support::{repo, rows};
+use crate::support::{etl_command, raw_without_2026, repo, rows};
 
 /// A moto server on a free loopback port, stopped on drop.
 struct Moto {
@@ -125,18 +125,13 @@ impl Moto {
     }
 
     fn etl(&self, raw: &Path, warehouse: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"));
-        command
-            .current_dir(repo())
-            .args(["--log-level", "error", "run", "--quiet", "--raw"])
-            .arg(raw)
-            .args(["--warehouse", warehouse])
-            .args(extra)
-            .env_remove("RAREFLOW_WAREHOUSE")
+        etl_command(raw, warehouse, extra)
+            .arg("--quiet")
             .env("RAREFLOW_CHUNK_BYTES", "4096")
-            .envs(self.env());
-        command.envs(env.iter().copied());
-        command.output().unwrap()
+            .envs(self.env())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
     }
 
     fn query(&self, warehouse: &str, args: &[&str]) -> Output {
@@ -194,27 +189,6 @@ fn pointer(remote: &RemoteWarehouse) -> Option<String> {
 
 fn snapshot_ids(remote: &RemoteWarehouse) -> Vec<u64> {
     rt().block_on(remote.snapshot_ids()).unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-/// The bundled raw data without the 2026 China Customs files (a "before" state).
-fn raw_without_2026() -> TempDir {
-    let raw = TempDir::new().unwrap();
-    copy_dir(&repo().join("data/raw"), raw.path());
-    std::fs::remove_dir_all(raw.path().join("gacc/export/2026")).unwrap();
-    raw
 }
 
 /// Every saved query prints the same CSV from the warehouse at `url` (run with `engine`
