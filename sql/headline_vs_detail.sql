@@ -2,10 +2,21 @@
 -- topic: headline
 -- param: from month = 2024-01 : first period (YYYY-MM)
 -- param: to month = 2026-12 : last period (YYYY-MM)
-WITH headline AS (
-    SELECT period, months, quantity
+WITH h AS (
+    SELECT *
     FROM headline_series
     WHERE series = '稀土' AND flow = 'export' AND quantity_method <> 'missing'
+),
+-- one figure per period: the most recent release that states it (its first line if it
+-- states it twice), as headline_monthly; so that a revised headline is not counted twice
+headline AS (
+    SELECT period, months, quantity FROM h
+    WHERE NOT EXISTS (
+        SELECT 1 FROM h newer
+        WHERE newer.period = h.period AND newer.months = h.months
+          AND (newer.release > h.release
+               OR (newer.release = h.release AND newer.source_line < h.source_line))
+    )
 ),
 detail AS (
     SELECT h.period, SUM(t.quantity_kg) / 1000 AS tonnes

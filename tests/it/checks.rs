@@ -15,20 +15,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use rareflow_query::{CheckOutcome, QuerySession, run_checks};
 use tempfile::TempDir;
 
-use crate::support::{bundled_warehouse, repo};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+use crate::support::{bundled_warehouse, copy_dir, repo};
 
 fn outcomes(snapshot: &Path) -> Vec<CheckOutcome> {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -234,4 +221,59 @@ fn countries_adding_up_to_more_than_the_world_are_caught() {
         failures(&outcomes(wh.path())),
         vec![("no_more_partners_than_world".to_owned(), 1)]
     );
+}
+
+/// Runs the checks in `dir` against the bundled snapshot.
+fn checks_in(dir: &Path) -> Result<Vec<CheckOutcome>, rareflow_query::QueryError> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let session = QuerySession::open(bundled_warehouse()).await.unwrap();
+        run_checks(&session, dir).await
+    })
+}
+
+/// A check reads a saved query through `-- over:` with the parameters it gives it (here
+/// one month: the November 2025 headline, 5,493.9 t, one row); the query's table is the
+/// check's own, so a later check that names it without `over:` fails as an unknown table.
+#[test]
+fn a_check_reads_a_saved_query_through_over() {
+    let dir = TempDir::new().unwrap();
+    let saved = repo().join("sql/headline_vs_detail.sql");
+    std::fs::write(
+        dir.path().join("a_november.sql"),
+        format!(
+            "-- description: the November 2025 headline\n\
+             -- over: {} from=2025-11 to=2025-11\n\
+             SELECT period, headline_t FROM headline_vs_detail\n",
+            saved.display()
+        ),
+    )
+    .unwrap();
+    let outcomes = checks_in(dir.path()).unwrap();
+    assert_eq!(failures(&outcomes), vec![("a_november".to_owned(), 1)]);
+    assert_eq!(
+        crate::support::rows(&outcomes[0].first_rows),
+        vec![vec!["2025-11-01".to_owned(), "5493.9".to_owned()]]
+    );
+    std::fs::write(
+        dir.path().join("b_later.sql"),
+        "-- description: reads what is not its own\nSELECT * FROM headline_vs_detail\n",
+    )
+    .unwrap();
+    let err = checks_in(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("b_later.sql") && err.contains("headline_vs_detail"),
+        "{err}"
+    );
+}
+
+/// A headline figure restated by a later release (same 5,493.9 t for November 2025) is one
+/// figure: the detail lines are summed once against it, so the check still passes (summed
+/// once per release, they made 10,987.8 t against 5,493.9 t).
+#[test]
+fn a_restated_headline_is_compared_once() {
+    let again = "SELECT * REPLACE (release || '.restated' AS release) FROM headline_series \
+                 WHERE series = '稀土' AND flow = 'export' AND period = DATE '2025-11-01'";
+    let wh = planted(&[("headline_series/part-planted.parquet", again)]);
+    assert_eq!(failures(&outcomes(wh.path())), vec![]);
 }

@@ -1,28 +1,15 @@
 //! `rareflow-etl` as a scheduler runs it: exit codes, --keep-going, logs, run-time
 //! exchange rates, and the summary table.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use tempfile::TempDir;
 use unicode_width::UnicodeWidthStr;
 
+use crate::support::etl_cmd as etl;
 use crate::support::{bundled_warehouse, query, repo, scalar, write_raw};
 
 const ZH_HEADER: &str = "\"数据年月\",\"贸易伙伴编码\",\"贸易伙伴名称\",\"商品编码\",\"商品名称\",\"第一数量\",\"第一计量单位\",\"第二数量\",\"第二计量单位\",\"人民币\",\n";
-
-fn etl(raw: &Path, warehouse: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
-        .current_dir(repo())
-        .args(["--log-level", "error", "run", "--raw"])
-        .arg(raw)
-        .arg("--warehouse")
-        .arg(warehouse)
-        .args(extra)
-        .env_remove("RAREFLOW_WAREHOUSE")
-        .output()
-        .unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -5,51 +5,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rareflow_etl::{NoProgress, RunOptions};
 use rareflow_warehouse::Warehouse;
 
-use crate::support::{query, repo, scalar, tree};
-
-fn etl(
-    raw: &Path,
-    warehouse: &Path,
-    loaded_at: Option<&str>,
-    full: bool,
-) -> rareflow_etl::RunSummary {
-    let mut options = RunOptions::new(raw, warehouse);
-    options.chunk_bytes = 4096;
-    options.full = full;
-    options.loaded_at = loaded_at.map(|d| {
-        let days = rareflow_normalize::period::days_from_civil(
-            d[..4].parse().unwrap(),
-            d[5..7].parse().unwrap(),
-            d[8..].parse().unwrap(),
-        );
-        i64::from(days) * 86_400_000_000
-    });
-    rareflow_etl::run(&options, &NoProgress).unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-/// The bundled raw data without the 2026 China Customs files (a "before" state).
-fn raw_without_2026() -> tempfile::TempDir {
-    let raw = tempfile::TempDir::new().unwrap();
-    copy_dir(&repo().join("data/raw"), raw.path());
-    std::fs::remove_dir_all(raw.path().join("gacc/export/2026")).unwrap();
-    raw
-}
+use crate::support::{copy_dir, etl, query, raw_without_2026, repo, scalar, tree};
 
 /// The November 2025 English file's US magnet rows, revised up by 10 t, as a new release.
 fn revised_november(raw: &Path) {

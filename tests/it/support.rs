@@ -1,6 +1,8 @@
 //! Shared helpers: building warehouses from raw files and querying them.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use arrow::array::{Array, AsArray, RecordBatch};
@@ -26,12 +28,76 @@ pub fn bundled_warehouse() -> &'static Path {
     dir.path()
 }
 
+/// Run options for a load in-process, with small chunks, so that multi-chunk ordering is
+/// exercised even on small files.
+fn options(raw: &Path, warehouse: &Path) -> RunOptions {
+    let mut options = RunOptions::new(raw, warehouse);
+    options.chunk_bytes = 4096;
+    options
+}
+
 /// Runs a full load in-process.
 pub fn run_etl(raw: &Path, warehouse: &Path) -> Result<RunSummary, rareflow_etl::EtlError> {
-    let mut options = RunOptions::new(raw, warehouse);
-    // Small chunks, so that multi-chunk ordering is exercised even on small files.
-    options.chunk_bytes = 4096;
-    rareflow_etl::run(&options, &NoProgress)
+    rareflow_etl::run(&options(raw, warehouse), &NoProgress)
+}
+
+/// Runs a load in-process that must succeed, stamped `loaded_at` (`YYYY-MM-DD`, else now),
+/// and with `full` re-reading every file.
+pub fn etl(raw: &Path, warehouse: &Path, loaded_at: Option<&str>, full: bool) -> RunSummary {
+    let mut options = options(raw, warehouse);
+    options.full = full;
+    options.loaded_at = loaded_at.map(|d| {
+        let days = rareflow_normalize::period::days_from_civil(
+            d[..4].parse().unwrap(),
+            d[5..7].parse().unwrap(),
+            d[8..].parse().unwrap(),
+        );
+        i64::from(days) * 86_400_000_000
+    });
+    rareflow_etl::run(&options, &NoProgress).unwrap()
+}
+
+/// `rareflow-etl run --raw RAW --warehouse WAREHOUSE EXTRA...` from the repository root,
+/// logging errors only, without the caller's `RAREFLOW_WAREHOUSE`; more arguments or
+/// variables may be added before it runs.
+pub fn etl_command(raw: &Path, warehouse: impl AsRef<OsStr>, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"));
+    command
+        .current_dir(repo())
+        .args(["--log-level", "error", "run", "--raw"])
+        .arg(raw)
+        .arg("--warehouse")
+        .arg(warehouse)
+        .args(extra)
+        .env_remove("RAREFLOW_WAREHOUSE");
+    command
+}
+
+/// Runs [`etl_command`] to the end.
+pub fn etl_cmd(raw: &Path, warehouse: impl AsRef<OsStr>, extra: &[&str]) -> Output {
+    etl_command(raw, warehouse, extra).output().unwrap()
+}
+
+/// Copies a folder tree (files and subfolders) into `to`, creating it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The bundled raw data without the 2026 China Customs files (a "before" state).
+pub fn raw_without_2026() -> TempDir {
+    let raw = TempDir::new().unwrap();
+    copy_dir(&repo().join("data/raw"), raw.path());
+    std::fs::remove_dir_all(raw.path().join("gacc/export/2026")).unwrap();
+    raw
 }
 
 /// Writes a raw file at `raw/relative`.
@@ -115,8 +181,8 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Runs `rareflow-query` from the repository root on `warehouse`.
-pub fn query_cmd(warehouse: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
+pub fn query_cmd(warehouse: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
         .current_dir(repo())
         .env("RAREFLOW_WAREHOUSE", warehouse)
         .args(args)
@@ -125,11 +191,11 @@ pub fn query_cmd(warehouse: &Path, args: &[&str]) -> std::process::Output {
 }
 
 /// Standard output of a finished command, as text.
-pub fn stdout(o: &std::process::Output) -> String {
+pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Standard error of a finished command, as text.
-pub fn stderr(o: &std::process::Output) -> String {
+pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

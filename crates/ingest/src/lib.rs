@@ -14,8 +14,11 @@
 //! mapping header names to fields, and per-row format errors ([`RowError`]). What it does not
 //! own: codes, units, currencies and periods — those are `rareflow-normalize`'s job.
 //!
-//! Every reader streams: it hands out [`Chunk`]s of whole lines of bounded size, so memory
-//! does not grow with the file.
+//! Every reader streams, so memory does not grow with the file, in one of two ways: the
+//! China Customs platform reader ([`gacc`]) hands out [`Chunk`]s of whole lines of bounded
+//! size; the others read through a buffered stream ([`text::open_text`] for the CSV
+//! readers, serde_json's streaming deserializer for JSON, the file or its 7z entry for
+//! Comext) and call back once per record or reject.
 
 pub mod census;
 pub mod comext;

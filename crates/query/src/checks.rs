@@ -2,6 +2,12 @@
 //! `-- description:`, optional `-- param:` with defaults), each a query returning the rows
 //! that break it. A check passes when it returns no row.
 //!
+//! A check may read a saved query as a table, so that it states only its condition and
+//! never copies the query: the header line
+//! `-- over: ../sql/headline_vs_detail.sql from=2000-01 to=2099-12` (a path relative to the
+//! check's folder, then parameter values, the others at their defaults) makes that query's
+//! rows the table `headline_vs_detail` while the check runs.
+//!
 //! `rareflow-etl check` and `rareflow-etl run --check` call [`run_checks`] and
 //! [`print_outcomes`].
 
@@ -11,8 +17,8 @@ use std::path::Path;
 use arrow::array::RecordBatch;
 
 use crate::error::QueryError;
-use crate::exec::QuerySession;
-use crate::params::bind;
+use crate::exec::{QuerySession, read_only_options, refuse_writes, sql_error};
+use crate::params::{bind, parse_assignment};
 use crate::saved::SavedQuery;
 
 /// How many failing rows an outcome keeps to show.
@@ -47,18 +53,92 @@ pub async fn run_checks(
 ) -> Result<Vec<CheckOutcome>, QueryError> {
     let mut outcomes = Vec::new();
     for check in SavedQuery::list(dir)? {
-        let params = bind(&check.params, &[])?;
-        let origin = check.path.display().to_string();
-        let batches = session.collect(&origin, &check.sql, params).await?;
-        let failing_rows = batches.iter().map(|b| b.num_rows() as u64).sum();
-        outcomes.push(CheckOutcome {
-            name: check.name,
-            description: check.description,
-            failing_rows,
-            first_rows: first_rows(&batches, FIRST_ROWS),
-        });
+        let mut registered = Vec::new();
+        let outcome = run_check(session, &check, &mut registered).await;
+        // The saved queries a check reads are its own: the next check does not see them.
+        for name in registered {
+            session
+                .context()
+                .deregister_table(name.as_str())
+                .map_err(|e| sql_error(&check.path.display().to_string(), e, &[]))?;
+        }
+        outcomes.push(outcome?);
     }
     Ok(outcomes)
+}
+
+/// Registers the saved queries `check` reads (`-- over:`, naming each in `registered`), and
+/// runs it.
+async fn run_check(
+    session: &QuerySession,
+    check: &SavedQuery,
+    registered: &mut Vec<String>,
+) -> Result<CheckOutcome, QueryError> {
+    for (line, text) in over_lines(&check.sql) {
+        let bad = |message: String| QueryError::Header {
+            path: check.path.clone(),
+            line,
+            message,
+        };
+        let mut words = text.split_whitespace();
+        let file = words
+            .next()
+            .ok_or_else(|| bad("`over:` names no saved query file".into()))?;
+        let folder = check.path.parent().unwrap_or_else(|| Path::new("."));
+        let saved = SavedQuery::load(&folder.join(file))?;
+        let given = words
+            .map(parse_assignment)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        let params = bind(&saved.params, &given)?;
+        let origin = saved.path.display().to_string();
+        let err = |e| sql_error(&origin, e, &[]);
+        let ctx = session.context();
+        if ctx.table_exist(saved.name.as_str()).map_err(err)? {
+            return Err(bad(format!(
+                "{} is already a table of the warehouse",
+                saved.name
+            )));
+        }
+        // Planned under the same read-only rules as every other query.
+        let plan = ctx
+            .state()
+            .create_logical_plan(&saved.sql)
+            .await
+            .map_err(err)?;
+        refuse_writes(&origin, &plan)?;
+        read_only_options().verify_plan(&plan).map_err(err)?;
+        let view = ctx
+            .execute_logical_plan(plan)
+            .await
+            .and_then(|df| df.with_param_values(params))
+            .map_err(err)?
+            .into_view();
+        ctx.register_table(saved.name.as_str(), view).map_err(err)?;
+        registered.push(saved.name);
+    }
+    let params = bind(&check.params, &[])?;
+    let origin = check.path.display().to_string();
+    let batches = session.collect(&origin, &check.sql, params).await?;
+    let failing_rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+    Ok(CheckOutcome {
+        name: check.name.clone(),
+        description: check.description.clone(),
+        failing_rows,
+        first_rows: first_rows(&batches, FIRST_ROWS),
+    })
+}
+
+/// The `-- over:` lines of a header (the comment lines before the SQL), with their line
+/// numbers (from 1).
+fn over_lines(sql: &str) -> Vec<(usize, &str)> {
+    sql.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .map_while(|(i, line)| line.strip_prefix("--").map(|c| (i, c.trim())))
+        .filter_map(|(i, comment)| comment.strip_prefix("over:").map(|t| (i, t.trim())))
+        .collect()
 }
 
 /// The first `n` rows of `batches`, as slices of them.
@@ -156,6 +236,19 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn over_lines_are_read_from_the_header_only() {
+        let sql = "-- description: d\n\
+                   -- over: ../sql/a.sql from=2025-01\n\
+                   --over:b.sql\n\
+                   SELECT 1\n\
+                   -- over: c.sql\n";
+        assert_eq!(
+            over_lines(sql),
+            vec![(2, "../sql/a.sql from=2025-01"), (3, "b.sql")]
+        );
     }
 
     #[test]
