@@ -12,6 +12,9 @@ mod cli;
 mod comext;
 mod comtrade_shapes;
 mod corpus;
+// The Delta warehouse on S3 (moto): only with `--features delta`.
+#[cfg(feature = "delta")]
+mod delta_s3;
 mod etl_cli;
 mod gacc_real;
 mod gacc_shapes;

@@ -24,7 +24,7 @@ use tempfile::TempDir;
 use crate::support::{etl_command, raw_without_2026, repo, rows};
 
 /// A moto server on a free loopback port, stopped on drop.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
     port: u16,
 }
@@ -42,7 +42,7 @@ fn moto_server() -> PathBuf {
 
 impl Moto {
     /// Starts moto; fails the test when scripts/moto.sh has not installed it.
-    fn start() -> Moto {
+    pub(crate) fn start() -> Moto {
         let server = moto_server();
         assert!(
             server.exists(),
@@ -75,7 +75,7 @@ impl Moto {
     }
 
     /// Creates a bucket with a plain HTTP PUT (moto accepts it unsigned).
-    fn bucket(&self, name: &str) {
+    pub(crate) fn bucket(&self, name: &str) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(
             stream,
@@ -100,7 +100,7 @@ impl Moto {
     }
 
     /// The bucket as the test process sees it (configured here, not from the environment).
-    fn store(&self, bucket: &str) -> Arc<dyn ObjectStore> {
+    pub(crate) fn store(&self, bucket: &str) -> Arc<dyn ObjectStore> {
         Arc::new(
             AmazonS3Builder::new()
                 .with_bucket_name(bucket)
