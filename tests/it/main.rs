@@ -12,6 +12,7 @@ mod cli;
 mod comext;
 mod comtrade_shapes;
 mod corpus;
+mod errors;
 mod etl_cli;
 mod gacc_real;
 mod gacc_shapes;

@@ -122,9 +122,9 @@ pub async fn register_tables(
         }
         ctx.register_parquet(table, &url, options)
             .await
-            .map_err(|source| QueryError::Register {
+            .map_err(|error| QueryError::Register {
                 table: table.to_owned(),
-                source,
+                error,
             })?;
     }
     Ok(())

@@ -14,25 +14,25 @@
 //! - [`exec`]: opening a warehouse and running SQL read-only.
 //! - [`print`]: table, CSV, JSON and Parquet output.
 //! - [`describe`]: what each table and column holds.
-//! - [`chart`]: line and bar charts of results (SVG, PNG) with export-control markers.
-//! - [`report`]: the monthly brief (HTML or Markdown) from saved queries.
+//! - [`table`]: a result as a small typed table, and [`format`]: numbers, dates and
+//!   month arithmetic (the input of `rareflow-present`'s charts and brief).
 //! - [`remote`]: sessions over a warehouse in S3-compatible object storage.
 //! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
 
 pub mod ballista;
 pub mod catalog;
-pub mod chart;
 pub mod checks;
 mod cte;
 pub mod describe;
 pub mod error;
 pub mod exec;
+pub mod format;
 pub mod params;
 pub mod print;
 pub mod remote;
-pub mod report;
 pub mod saved;
 mod suggest;
+pub mod table;
 
 pub use catalog::{TABLES, register_snapshot, session_config, session_for_snapshot};
 pub use checks::{CheckOutcome, print_outcomes, run_checks};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
     /// A filesystem operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}")]
     Io {
         /// What was being done.
         action: &'static str,
@@ -31,7 +31,7 @@ pub enum WarehouseError {
         path: PathBuf,
     },
     /// Reading or writing a Parquet file failed.
-    #[error("{path}: Parquet: {source}")]
+    #[error("{path}: Parquet file")]
     Parquet {
         /// The file.
         path: PathBuf,
@@ -40,7 +40,7 @@ pub enum WarehouseError {
         source: parquet::errors::ParquetError,
     },
     /// A table schema could not be turned into a Parquet schema (no file involved).
-    #[error("Parquet schema of {table}: {source}")]
+    #[error("Parquet schema of {table}")]
     Schema {
         /// The table.
         table: String,
@@ -49,7 +49,7 @@ pub enum WarehouseError {
         source: parquet::errors::ParquetError,
     },
     /// Encoding a row group of one partition failed (in memory, before any file is written).
-    #[error("encoding a row group of partition year={}/month={}: {source}", partition.0, partition.1)]
+    #[error("encoding a row group of partition year={}/month={}", partition.0, partition.1)]
     Encode {
         /// (year, month) of the partition.
         partition: (i32, i32),
@@ -71,7 +71,7 @@ pub enum WarehouseError {
         found: String,
     },
     /// An Arrow kernel failed.
-    #[error("arrow: {0}")]
+    #[error("an Arrow kernel failed")]
     Arrow(#[from] arrow::error::ArrowError),
     /// A `--warehouse` URL whose scheme this build cannot serve.
     #[error(
@@ -92,7 +92,7 @@ pub enum WarehouseError {
         expected: &'static str,
     },
     /// An object-store request failed.
-    #[error("{url}: {action}: {source}")]
+    #[error("{url}: {action}")]
     ObjectStore {
         /// What was being done.
         action: &'static str,

@@ -6,16 +6,18 @@
 
 mod sections;
 
+pub use sections::{SOURCES, Source};
+
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::chart::table::{Table, add_months, format_month};
+use rareflow_query::format::{add_months, format_month, month_name};
+use rareflow_query::params::{ParamType, bind};
+use rareflow_query::table::Table;
+use rareflow_query::{QueryError, QuerySession, SavedQuery};
+
 use crate::chart::{ChartError, PolicyEvent};
-use crate::error::QueryError;
-use crate::exec::QuerySession;
-use crate::params::{ParamType, bind};
-use crate::saved::SavedQuery;
 
 const HTML_TEMPLATE: &str = include_str!("../templates/brief.html");
 const MARKDOWN_TEMPLATE: &str = include_str!("../templates/brief.md");
@@ -30,20 +32,27 @@ pub enum ReportError {
     #[error(transparent)]
     Chart(#[from] ChartError),
     /// The month is not `YYYY-MM`.
-    #[error("--month: {0}")]
+    #[error("--month: expected a month as YYYY-MM, got {0:?}")]
     Month(String),
+    /// A saved query's result lacks a column the brief reads (renamed or dropped in `sql/`).
+    #[error("{path}: the brief reads column {column:?}, which the result of {query} does not have")]
+    MissingColumn {
+        /// The saved query's name.
+        query: String,
+        /// Its file.
+        path: std::path::PathBuf,
+        /// The column.
+        column: String,
+    },
     /// The template failed to render.
-    #[error("brief template: {0}")]
-    Template(String),
-}
-
-impl From<ReportError> for QueryError {
-    fn from(e: ReportError) -> QueryError {
-        match e {
-            ReportError::Query(q) => q,
-            other => QueryError::Usage(other.to_string()),
-        }
-    }
+    #[error("brief template {name}")]
+    Template {
+        /// The template's name.
+        name: &'static str,
+        /// The template engine's error.
+        #[source]
+        source: minijinja::Error,
+    },
 }
 
 /// Output format of the brief.
@@ -135,17 +144,15 @@ impl Brief {
             ReportFormat::Html => ("brief.html", HTML_TEMPLATE),
             ReportFormat::Md => ("brief.md", MARKDOWN_TEMPLATE),
         };
-        env.add_template(name, source)
-            .map_err(|e| ReportError::Template(e.to_string()))?;
+        let failed = |source| ReportError::Template { name, source };
+        env.add_template(name, source).map_err(failed)?;
         env.add_filter("mdcell", |v: String| {
             v.replace('|', "\\|").replace('\n', " ")
         });
-        let template = env
-            .get_template(name)
-            .map_err(|e| ReportError::Template(e.to_string()))?;
+        let template = env.get_template(name).map_err(failed)?;
         template
             .render(minijinja::Value::from_serialize(self))
-            .map_err(|e| ReportError::Template(e.to_string()))
+            .map_err(failed)
     }
 }
 
@@ -166,9 +173,7 @@ pub async fn brief(
     let day = match ParamType::Month.parse(month) {
         Ok(datafusion::scalar::ScalarValue::Date32(Some(d))) => d,
         _ => {
-            return Err(ReportError::Month(format!(
-                "expected a month as YYYY-MM, got {month:?}"
-            )));
+            return Err(ReportError::Month(month.to_owned()));
         }
     };
     let events = crate::chart::policy_events(session).await?;
@@ -201,24 +206,34 @@ impl sections::Context<'_> {
     /// Runs a saved query with `params`, recording `name key=value ...`.
     pub(crate) async fn run(
         &self,
-        name: &str,
+        source: &sections::Source,
         params: &[(&str, String)],
     ) -> Result<Answer, ReportError> {
-        let saved = SavedQuery::resolve(name, self.sql_dir)?;
+        let saved = SavedQuery::resolve(source.query, self.sql_dir)?;
         let given: Vec<(String, String)> = params
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let values = bind(&saved.params, &given)?;
         let origin = saved.path.display().to_string();
-        let batches = self.session.collect(&origin, &saved.sql, values).await?;
-        let mut source = saved.name.clone();
+        let table = self
+            .session
+            .collect_table(&origin, &saved.sql, values)
+            .await?;
+        if let Some(column) = source.columns.iter().find(|c| table.index(c).is_none()) {
+            return Err(ReportError::MissingColumn {
+                query: saved.name,
+                path: saved.path,
+                column: (*column).to_owned(),
+            });
+        }
+        let mut asked = saved.name.clone();
         for (k, v) in params {
-            source.push_str(&format!(" {k}={v}"));
+            asked.push_str(&format!(" {k}={v}"));
         }
         Ok(Answer {
-            table: Table::from_batches(&batches),
-            source,
+            table,
+            source: asked,
             saved,
         })
     }
@@ -232,69 +247,5 @@ impl sections::Context<'_> {
     pub(crate) fn events_to_date(&self) -> Vec<&PolicyEvent> {
         let end = add_months(self.day, 1);
         self.events.iter().filter(|e| e.date < end).collect()
-    }
-}
-
-/// `November 2025`.
-pub fn month_name(day: i32) -> String {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let (y, m, _) = rareflow_normalize::period::civil_from_days(day);
-    format!("{} {y}", NAMES[(m as usize + 11) % 12])
-}
-
-/// A number with thousands separators and `decimals` decimals (`6,150`, `5,493.9`).
-pub fn fmt_number(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "n/a".into();
-    }
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
-        None => (text.clone(), None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let negative = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let sign = if negative { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
-/// A quantity as the brief writes it: whole numbers without decimals, others with one,
-/// and the unit (`582 t`, `5,493.9 t`).
-pub fn fmt_quantity(v: Option<f64>, unit: &str) -> String {
-    match v {
-        Some(v) if v.fract() == 0.0 => format!("{} {unit}", fmt_number(v, 0)),
-        Some(v) => format!("{} {unit}", fmt_number(v, 1)),
-        None => "n/a".into(),
-    }
-}
-
-/// A change in percent with its sign (`-11.3%`, `+26.5%`).
-pub fn fmt_pct(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v > 0.0 => format!("+{}%", fmt_number(v, 1)),
-        Some(v) => format!("{}%", fmt_number(v, 1)),
-        None => "n/a".into(),
     }
 }

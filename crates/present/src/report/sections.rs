@@ -2,10 +2,77 @@
 
 use std::path::Path;
 
-use super::{Answer, Figure, ReportError, Section, SmallTable, fmt_number, fmt_pct, fmt_quantity};
-use crate::chart::table::format_date;
-use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series, Table};
-use crate::exec::QuerySession;
+use rareflow_query::QuerySession;
+use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
+use rareflow_query::table::Table;
+
+use super::{Answer, Figure, ReportError, Section, SmallTable};
+use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series};
+
+/// A saved query a section reads, and the columns of its result the section reads: the
+/// brief checks them before laying anything out, so a column renamed in `sql/` is an error
+/// naming the query and the column, never a figure printed as "n/a".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// The saved query's name.
+    pub query: &'static str,
+    /// The columns read from its result.
+    pub columns: &'static [&'static str],
+}
+
+const MAGNETS_TOTAL_MONTHLY: Source = Source {
+    query: "magnets_total_monthly",
+    columns: &["period", "tonnes", "mom_pct", "yoy_pct", "usd_million"],
+};
+const MAGNETS_BY_DESTINATION: Source = Source {
+    query: "magnets_by_destination",
+    columns: &[
+        "partner",
+        "partner_name",
+        "tonnes",
+        "prev_month_tonnes",
+        "mom_pct",
+        "share_pct",
+    ],
+};
+const LOWEST_SINCE: Source = Source {
+    query: "lowest_since",
+    columns: &["lowest_since", "tonnes_then"],
+};
+const ELEMENT_EXPORTS_MONTHLY: Source = Source {
+    query: "element_exports_monthly",
+    columns: &["period", "kg"],
+};
+const HEADLINE_MONTHLY: Source = Source {
+    query: "headline_monthly",
+    columns: &[
+        "period",
+        "unit",
+        "quantity",
+        "mom_pct",
+        "yoy_pct",
+        "usd_million",
+    ],
+};
+const MIRROR_MAGNETS_US: Source = Source {
+    query: "mirror_magnets_us",
+    columns: &[
+        "period",
+        "china_reports_t",
+        "us_reports_next_month_t",
+        "gap_lag1_pct",
+    ],
+};
+
+/// Every saved query the brief reads, with the columns it needs.
+pub const SOURCES: [Source; 6] = [
+    MAGNETS_TOTAL_MONTHLY,
+    MAGNETS_BY_DESTINATION,
+    LOWEST_SINCE,
+    ELEMENT_EXPORTS_MONTHLY,
+    HEADLINE_MONTHLY,
+    MIRROR_MAGNETS_US,
+];
 
 /// Brief charts are drawn narrower than the command line's, to fit the page.
 const SIZE: (u32, u32) = (900, 460);
@@ -53,7 +120,7 @@ fn chart_svg(answer: &Answer, title: &str, events: &[PolicyEvent]) -> Result<Str
 pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
         .run(
-            "magnets_total_monthly",
+            &MAGNETS_TOTAL_MONTHLY,
             &[("from", ctx.month(-23)), ("to", ctx.month(0))],
         )
         .await?;
@@ -105,11 +172,11 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
 /// Magnets by destination, the US highlighted, and the US "lowest since".
 pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
-        .run("magnets_by_destination", &[("month", ctx.month(0))])
+        .run(&MAGNETS_BY_DESTINATION, &[("month", ctx.month(0))])
         .await?;
     let low = ctx
         .run(
-            "lowest_since",
+            &LOWEST_SINCE,
             &[("partner", "USA".into()), ("month", ctx.month(0))],
         )
         .await?;
@@ -218,7 +285,7 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
     for (symbol, name) in [("Dy", "Dysprosium"), ("Tb", "Terbium")] {
         let a = ctx
             .run(
-                "element_exports_monthly",
+                &ELEMENT_EXPORTS_MONTHLY,
                 &[
                     ("element", symbol.into()),
                     ("from", ctx.month(-17)),
@@ -231,7 +298,7 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
             t.find_date("period", day)
                 .and_then(|r| t.get(r, "kg").number())
         };
-        let prev_day = crate::chart::table::add_months(ctx.day, -1);
+        let prev_day = add_months(ctx.day, -1);
         figures.push(figure(
             &format!("{name} ({symbol}) exports"),
             fmt_quantity(at(ctx.day), "kg"),
@@ -280,7 +347,7 @@ fn period_points(t: &Table, column: &str) -> Vec<(i32, f64)> {
 pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
         .run(
-            "headline_monthly",
+            &HEADLINE_MONTHLY,
             &[("from", ctx.month(-23)), ("to", ctx.month(0))],
         )
         .await?;
@@ -330,7 +397,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
 pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
         .run(
-            "mirror_magnets_us",
+            &MIRROR_MAGNETS_US,
             &[("from", ctx.month(-10)), ("to", ctx.month(0))],
         )
         .await?;
