@@ -14,8 +14,10 @@ use rareflow_query::{AsOf, OutputFormat, ParamSpec, ParamType, QueryError, Saved
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  error (the warehouse cannot be opened, the SQL fails, the output cannot be written)
-  2  usage (unknown option or subcommand, bad or unknown --param, unknown saved query or table)
+  1  error (the warehouse cannot be opened, the SQL fails, a chart or the brief cannot be
+     drawn, the output cannot be written)
+  2  usage (unknown option or subcommand, bad or unknown --param or --month, unknown saved
+     query or table, a --chart file that is neither .svg nor .png)
 
 Examples:
   rareflow-query list
