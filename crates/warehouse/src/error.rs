@@ -150,6 +150,23 @@ impl WarehouseError {
         }
     }
 
+    /// Wraps an error reading the rows of a Parquet file with the file. The Parquet reader
+    /// hands out its own errors as Arrow's `ParquetError(text)`, written "Parquet argument
+    /// error: Parquet error: ..."; the Parquet error's text is kept as it was.
+    pub fn parquet_rows(path: impl Into<PathBuf>) -> impl FnOnce(arrow::error::ArrowError) -> Self {
+        let path = path.into();
+        move |e| {
+            let source = match e {
+                arrow::error::ArrowError::ParquetError(text) => {
+                    let text = text.strip_prefix("Parquet error: ").unwrap_or(&text);
+                    parquet::errors::ParquetError::General(text.to_owned())
+                }
+                other => parquet::errors::ParquetError::External(Box::new(other)),
+            };
+            WarehouseError::Parquet { path, source }
+        }
+    }
+
     /// Wraps a Parquet error with the file it concerns.
     pub fn parquet(path: impl Into<PathBuf>) -> impl FnOnce(parquet::errors::ParquetError) -> Self {
         let path = path.into();
