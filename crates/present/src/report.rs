@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use rareflow_query::format::{add_months, format_month, month_name};
 use rareflow_query::params::{ParamType, bind};
-use rareflow_query::table::Table;
+use rareflow_query::table::{Cell, Table};
 use rareflow_query::{QueryError, QuerySession, SavedQuery};
 
 use crate::chart::{ChartError, PolicyEvent};
@@ -156,12 +156,50 @@ impl Brief {
     }
 }
 
-/// A saved query's result and how it was asked.
+/// A saved query's result and how it was asked. Sections read its cells only through
+/// [`Answer::get`] and [`Answer::find`], which hold them to the columns they declared.
 pub(crate) struct Answer {
     pub(crate) table: Table,
     /// `name key=value ...`
     pub(crate) source: String,
     pub(crate) saved: SavedQuery,
+    /// The columns the section declared ([`Source::columns`]).
+    columns: &'static [&'static str],
+}
+
+impl Answer {
+    /// A column the section reads must be declared, so that the check in
+    /// [`sections::Context::run`] covers it (a bug in this crate otherwise, caught by tests).
+    fn declared(&self, column: &str) {
+        debug_assert!(
+            self.columns.contains(&column),
+            "{}: the brief reads column {column} without declaring it",
+            self.saved.name
+        );
+    }
+
+    /// The cell at `row` of `column` (NULL when the row is absent).
+    pub(crate) fn get(&self, row: usize, column: &str) -> &Cell {
+        self.declared(column);
+        self.table.get(row, column)
+    }
+
+    /// The first row whose `column` holds `value` as text.
+    pub(crate) fn find(&self, column: &str, value: &str) -> Option<usize> {
+        self.declared(column);
+        self.table.find(column, value)
+    }
+
+    /// The row whose date `column` is `day`.
+    pub(crate) fn find_date(&self, column: &str, day: i32) -> Option<usize> {
+        self.declared(column);
+        self.table.find_date(column, day)
+    }
+
+    /// How many rows the result has.
+    pub(crate) fn len(&self) -> usize {
+        self.table.rows.len()
+    }
 }
 
 /// Runs the saved queries for `month` (`YYYY-MM`) and assembles the brief.
@@ -235,6 +273,7 @@ impl sections::Context<'_> {
             table,
             source: asked,
             saved,
+            columns: source.columns,
         })
     }
 

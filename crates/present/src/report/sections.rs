@@ -4,7 +4,6 @@ use std::path::Path;
 
 use rareflow_query::QuerySession;
 use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
-use rareflow_query::table::Table;
 
 use super::{Answer, Figure, ReportError, Section, SmallTable};
 use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series};
@@ -124,7 +123,7 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
             &[("from", ctx.month(-23)), ("to", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
     let figures = vec![
@@ -180,10 +179,10 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             &[("partner", "USA".into()), ("month", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let us = t.find("partner", "USA");
     let get = |c: &str| us.and_then(|r| t.get(r, c).number());
-    let since = low.table.get(0, "lowest_since").date();
+    let since = low.get(0, "lowest_since").date();
     let lowest = match (us, since) {
         (None, _) => "n/a".to_owned(),
         (Some(_), Some(d)) => format!("lowest since {}", &format_date(d)[..7]),
@@ -205,7 +204,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             "US share of magnet exports",
             get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
             match us {
-                Some(r) => format!("rank {} of {} destinations", r + 1, t.rows.len()),
+                Some(r) => format!("rank {} of {} destinations", r + 1, t.len()),
                 None => "no exports to the US this month".into(),
             },
             &a.source,
@@ -213,7 +212,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         figure(
             "US, lowest since",
             since.map_or_else(|| lowest.clone(), |d| format_date(d)[..7].to_owned()),
-            match low.table.get(0, "tonnes_then").number() {
+            match low.get(0, "tonnes_then").number() {
                 Some(v) => format!("the last month as low: {}", fmt_quantity(Some(v), "t")),
                 None => lowest.clone(),
             },
@@ -225,12 +224,8 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         header: ["destination", "tonnes", "month before", "MoM", "share"]
             .map(String::from)
             .to_vec(),
-        rows: t
-            .rows
-            .iter()
-            .enumerate()
-            .take(10)
-            .map(|(r, _)| {
+        rows: (0..t.len().min(10))
+            .map(|r| {
                 vec![
                     format!(
                         "{} ({})",
@@ -246,9 +241,9 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
                 ]
             })
             .collect(),
-        highlight: (0..t.rows.len().min(10)).map(|r| Some(r) == us).collect(),
+        highlight: (0..t.len().min(10)).map(|r| Some(r) == us).collect(),
     };
-    let leader = if t.rows.is_empty() {
+    let leader = if t.len() == 0 {
         "no destination".to_owned()
     } else {
         format!(
@@ -293,7 +288,7 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
                 ],
             )
             .await?;
-        let t = &a.table;
+        let t = &a;
         let at = |day: i32| {
             t.find_date("period", day)
                 .and_then(|r| t.get(r, "kg").number())
@@ -337,8 +332,8 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
     })
 }
 
-fn period_points(t: &Table, column: &str) -> Vec<(i32, f64)> {
-    (0..t.rows.len())
+fn period_points(t: &Answer, column: &str) -> Vec<(i32, f64)> {
+    (0..t.len())
         .filter_map(|r| Some((t.get(r, "period").date()?, t.get(r, column).number()?)))
         .collect()
 }
@@ -351,7 +346,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
             &[("from", ctx.month(-23)), ("to", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
     let unit = row.map(|r| t.get(r, "unit").text()).unwrap_or_default();
@@ -401,7 +396,7 @@ pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
             &[("from", ctx.month(-10)), ("to", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
     let figures = vec![
