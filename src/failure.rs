@@ -8,6 +8,7 @@ use rareflow_etl::{EtlError, exit};
 use rareflow_present::{ChartError, ReportError};
 use rareflow_query::QueryError;
 use rareflow_warehouse::WarehouseError;
+use rareflow_warehouse::error::causes;
 
 /// Exit code of `rareflow-etl check` (and `run --check --strict`) when a data check fails.
 pub const CHECK_FAILED: u8 = 5;
@@ -88,21 +89,16 @@ fn warehouse_code(e: &WarehouseError) -> u8 {
     }
 }
 
-/// Prints `PROGRAM: error: MESSAGE`, then one `  caused by: ...` line per cause. A cause
-/// whose text the line above already holds is not printed again (some foreign errors,
-/// object_store's among them, write their cause into their own message too).
+/// Prints `PROGRAM: error: MESSAGE`, then one `  caused by: ...` line per cause, each
+/// once ([`causes`]: a cause whose text the line above already holds is left out).
 pub fn print_error(program: &str, error: &(dyn Error + 'static), out: &mut dyn Write) {
-    let mut above = error.to_string();
+    let lines = causes(error);
     // Nothing more can be said if standard error itself fails.
-    let _ = writeln!(out, "{program}: error: {above}");
-    let mut cause = error.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !above.contains(&text) {
-            let _ = writeln!(out, "  caused by: {text}");
-        }
-        above = text;
-        cause = c.source();
+    for (i, line) in lines.iter().enumerate() {
+        let _ = match i {
+            0 => writeln!(out, "{program}: error: {line}"),
+            _ => writeln!(out, "  caused by: {line}"),
+        };
     }
 }
 

@@ -173,3 +173,52 @@ impl WarehouseError {
         move |source| WarehouseError::Parquet { path, source }
     }
 }
+
+/// An error's message, then each cause's, every one once: a cause whose text the one
+/// before already holds is left out (some foreign errors write their cause into their own
+/// message as well). What the binaries print and the logs write, so the two agree.
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out = vec![error.to_string()];
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if out.last().is_none_or(|above| !above.contains(&text)) {
+            out.push(text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+/// An error and its causes on one line, `message: cause: cause`, for log fields
+/// (`error = %OneLine(&e)`): `%e` alone would drop the causes kept as `source`.
+pub struct OneLine<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&causes(self.0).join(": "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_writes_the_message_then_each_cause_once() {
+        let e = WarehouseError::io("remove old snapshot", "wh/snapshots/000001")(
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied"),
+        );
+        assert_eq!(
+            OneLine(&e).to_string(),
+            "wh/snapshots/000001: remove old snapshot: permission denied"
+        );
+        // A cause the message already holds (thiserror's `{0}` with `#[source]`) is not
+        // written again.
+        #[derive(Debug, thiserror::Error)]
+        #[error("listing: {0}")]
+        struct Echo(#[source] std::io::Error);
+        let echo = Echo(std::io::Error::other("timed out"));
+        assert_eq!(causes(&echo), vec!["listing: timed out".to_owned()]);
+    }
+}

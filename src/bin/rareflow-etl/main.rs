@@ -13,6 +13,7 @@ use rareflow::{Failure, print_error};
 use rareflow_etl::{EtlError, Hooks, RemoteTarget, RunOptions, exit, run, run_remote};
 use rareflow_query::checks::{CheckOutcome, print_outcomes, run_checks};
 use rareflow_query::{QueryError, QuerySession};
+use rareflow_warehouse::error::OneLine;
 use rareflow_warehouse::remote::{RemoteWarehouse, S3Location, WarehouseLocation};
 
 use crate::cli::{CheckArgs, Cli, Command, LogFormat, RunArgs};
@@ -91,7 +92,7 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
         let (dir, strict) = (args.checks_dir.clone(), args.strict);
         options.gate = Some(Arc::new(move |staged: &Path| {
             let outcomes =
-                checks_on(staged, &dir).map_err(|e| format!("data checks: {}", chain(&e)))?;
+                checks_on(staged, &dir).map_err(|e| format!("data checks: {}", OneLine(&e)))?;
             let _ = print_outcomes(&outcomes, &mut std::io::stdout());
             let failed = outcomes.iter().filter(|o| !o.passed()).count();
             if strict && failed > 0 {
@@ -150,20 +151,6 @@ fn run_on_s3(
         );
     }
     Ok(done.run)
-}
-
-/// An error and its causes on one line, for the publish gate's message.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let next = c.to_string();
-        if !text.contains(&next) {
-            text = format!("{text}: {next}");
-        }
-        cause = c.source();
-    }
-    text
 }
 
 /// Runs the checks on a warehouse or snapshot folder.
