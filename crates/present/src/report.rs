@@ -4,56 +4,26 @@
 //! Every figure names the query it came from, with its parameters, so that a reader can
 //! run `rareflow-query run NAME --param ...` and see the same number.
 
+mod answer;
+mod model;
 mod sections;
 
-pub use sections::{SOURCES, Source};
+pub use answer::Source;
+pub use model::{Figure, ReportError, Section, SmallTable};
+pub use sections::SOURCES;
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use rareflow_query::format::{add_months, format_month, month_name};
-use rareflow_query::params::{ParamType, bind};
-use rareflow_query::table::{Cell, Table};
-use rareflow_query::{QueryError, QuerySession, SavedQuery};
+use rareflow_query::QuerySession;
+use rareflow_query::format::{format_month, month_name};
+use rareflow_query::params::ParamType;
 
-use crate::chart::{ChartError, PolicyEvent};
+use answer::Context;
 
 const HTML_TEMPLATE: &str = include_str!("../templates/brief.html");
 const MARKDOWN_TEMPLATE: &str = include_str!("../templates/brief.md");
-
-/// Why the brief could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// A query failed (or a saved query is missing).
-    #[error(transparent)]
-    Query(#[from] QueryError),
-    /// A chart could not be drawn.
-    #[error(transparent)]
-    Chart(#[from] ChartError),
-    /// The month is not `YYYY-MM`.
-    #[error("--month: expected a month as YYYY-MM, got {0:?}")]
-    Month(String),
-    /// A saved query's result lacks a column the brief reads (renamed or dropped in `sql/`).
-    #[error("{path}: the brief reads column {column:?}, which the result of {query} does not have")]
-    MissingColumn {
-        /// The saved query's name.
-        query: String,
-        /// Its file.
-        path: std::path::PathBuf,
-        /// The column.
-        column: String,
-    },
-    /// The template failed to render.
-    #[error("brief template {name}")]
-    Template {
-        /// The template's name.
-        name: &'static str,
-        /// The template engine's error.
-        #[source]
-        source: minijinja::Error,
-    },
-}
 
 /// Output format of the brief.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,51 +44,6 @@ impl std::str::FromStr for ReportFormat {
             _ => Err(format!("expected html or md, got {s:?}")),
         }
     }
-}
-
-/// One number of the brief, with where it came from.
-#[derive(Debug, Clone, Serialize)]
-pub struct Figure {
-    /// What it is.
-    pub label: String,
-    /// The value, formatted with its unit (`582 t`, `-11.3%`), or `n/a`.
-    pub value: String,
-    /// Context (`from 656 t in 2025-10`).
-    pub note: String,
-    /// The query and parameters it came from (`magnets_by_destination month=2025-11`).
-    pub source: String,
-    /// Drawn in the accent colour.
-    pub highlight: bool,
-}
-
-/// A small table shown in a section.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SmallTable {
-    /// Column headings.
-    pub header: Vec<String>,
-    /// Rows of formatted cells.
-    pub rows: Vec<Vec<String>>,
-    /// Per row: highlighted.
-    pub highlight: Vec<bool>,
-}
-
-/// One section of the brief.
-#[derive(Debug, Clone, Serialize)]
-pub struct Section {
-    /// HTML anchor.
-    pub id: String,
-    /// Heading.
-    pub title: String,
-    /// One or two sentences.
-    pub summary: String,
-    /// The figures.
-    pub figures: Vec<Figure>,
-    /// An inline SVG chart (empty when there is nothing to draw).
-    pub chart_svg: String,
-    /// A table, when the section has one.
-    pub table: Option<SmallTable>,
-    /// The queries behind the section, with parameters.
-    pub sources: Vec<String>,
 }
 
 /// The brief for one month.
@@ -156,52 +81,6 @@ impl Brief {
     }
 }
 
-/// A saved query's result and how it was asked. Sections read its cells only through
-/// [`Answer::get`] and [`Answer::find`], which hold them to the columns they declared.
-pub(crate) struct Answer {
-    pub(crate) table: Table,
-    /// `name key=value ...`
-    pub(crate) source: String,
-    pub(crate) saved: SavedQuery,
-    /// The columns the section declared ([`Source::columns`]).
-    columns: &'static [&'static str],
-}
-
-impl Answer {
-    /// A column the section reads must be declared, so that the check in
-    /// [`sections::Context::run`] covers it (a bug in this crate otherwise, caught by tests).
-    fn declared(&self, column: &str) {
-        debug_assert!(
-            self.columns.contains(&column),
-            "{}: the brief reads column {column} without declaring it",
-            self.saved.name
-        );
-    }
-
-    /// The cell at `row` of `column` (NULL when the row is absent).
-    pub(crate) fn get(&self, row: usize, column: &str) -> &Cell {
-        self.declared(column);
-        self.table.get(row, column)
-    }
-
-    /// The first row whose `column` holds `value` as text.
-    pub(crate) fn find(&self, column: &str, value: &str) -> Option<usize> {
-        self.declared(column);
-        self.table.find(column, value)
-    }
-
-    /// The row whose date `column` is `day`.
-    pub(crate) fn find_date(&self, column: &str, day: i32) -> Option<usize> {
-        self.declared(column);
-        self.table.find_date(column, day)
-    }
-
-    /// How many rows the result has.
-    pub(crate) fn len(&self) -> usize {
-        self.table.rows.len()
-    }
-}
-
 /// Runs the saved queries for `month` (`YYYY-MM`) and assembles the brief.
 pub async fn brief(
     session: &QuerySession,
@@ -215,7 +94,7 @@ pub async fn brief(
         }
     };
     let events = crate::chart::policy_events(session).await?;
-    let ctx = sections::Context {
+    let ctx = Context {
         session,
         sql_dir,
         day,
@@ -238,53 +117,4 @@ pub async fn brief(
         key_figures,
         sections: vec![magnets, destinations, elements, headline, mirror, policy],
     })
-}
-
-impl sections::Context<'_> {
-    /// Runs a saved query with `params`, recording `name key=value ...`.
-    pub(crate) async fn run(
-        &self,
-        source: &sections::Source,
-        params: &[(&str, String)],
-    ) -> Result<Answer, ReportError> {
-        let saved = SavedQuery::resolve(source.query, self.sql_dir)?;
-        let given: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        let values = bind(&saved.params, &given)?;
-        let origin = saved.path.display().to_string();
-        let table = self
-            .session
-            .collect_table(&origin, &saved.sql, values)
-            .await?;
-        if let Some(column) = source.columns.iter().find(|c| table.index(c).is_none()) {
-            return Err(ReportError::MissingColumn {
-                query: saved.name,
-                path: saved.path,
-                column: (*column).to_owned(),
-            });
-        }
-        let mut asked = saved.name.clone();
-        for (k, v) in params {
-            asked.push_str(&format!(" {k}={v}"));
-        }
-        Ok(Answer {
-            table,
-            source: asked,
-            saved,
-            columns: source.columns,
-        })
-    }
-
-    /// `YYYY-MM` of the month `offset` months from the brief's month.
-    pub(crate) fn month(&self, offset: i32) -> String {
-        format_month(add_months(self.day, offset))
-    }
-
-    /// The events up to the end of the brief's month.
-    pub(crate) fn events_to_date(&self) -> Vec<&PolicyEvent> {
-        let end = add_months(self.day, 1);
-        self.events.iter().filter(|e| e.date < end).collect()
-    }
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use datafusion::error::DataFusionError;
 
+use crate::suggest::closest;
+
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -147,6 +149,32 @@ pub fn engine_message(e: &DataFusionError) -> String {
         DataFusionError::ParquetError(p) => p.to_string(),
         DataFusionError::ArrowError(a, _) => a.to_string(),
         _ => e.strip_backtrace(),
+    }
+}
+
+/// Turns an engine error into one naming the SQL's origin and, when the parser gives one,
+/// the line. A table that is not found gets the closest of `tables` as a suggestion.
+pub fn sql_error(origin: &str, e: DataFusionError, tables: &[String]) -> QueryError {
+    let message = e.strip_backtrace();
+    let line = message.find("Line: ").and_then(|i| {
+        message[i + 6..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    });
+    // DataFusion names a missing table only in its message: "table 'a.b.name' not found".
+    let hint = message
+        .split_once("table '")
+        .and_then(|(_, rest)| rest.split_once("' not found"))
+        .map(|(name, _)| name.rsplit('.').next().unwrap_or(name))
+        .and_then(|name| closest(name, tables.iter().map(String::as_str)))
+        .map(|s| format!("did you mean {s}?"));
+    QueryError::Sql {
+        origin: origin.to_owned(),
+        line,
+        hint,
+        error: e,
     }
 }
 

@@ -1,23 +1,10 @@
 //! The sections of the monthly brief, one saved query (or two) each.
 
-use std::path::Path;
-
-use rareflow_query::QuerySession;
 use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
 
-use super::{Answer, Figure, ReportError, Section, SmallTable};
+use super::answer::{Answer, Context, Source};
+use super::model::{Figure, ReportError, Section, SmallTable};
 use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series};
-
-/// A saved query a section reads, and the columns of its result the section reads: the
-/// brief checks them before laying anything out, so a column renamed in `sql/` is an error
-/// naming the query and the column, never a figure printed as "n/a".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Source {
-    /// The saved query's name.
-    pub query: &'static str,
-    /// The columns read from its result.
-    pub columns: &'static [&'static str],
-}
 
 const MAGNETS_TOTAL_MONTHLY: Source = Source {
     query: "magnets_total_monthly",
@@ -75,15 +62,6 @@ pub const SOURCES: [Source; 6] = [
 
 /// Brief charts are drawn narrower than the command line's, to fit the page.
 const SIZE: (u32, u32) = (900, 460);
-
-/// What every section needs: the session, where the saved queries are, the month.
-pub(crate) struct Context<'a> {
-    pub(crate) session: &'a QuerySession,
-    pub(crate) sql_dir: &'a Path,
-    /// First day of the brief's month.
-    pub(crate) day: i32,
-    pub(crate) events: &'a [PolicyEvent],
-}
 
 fn figure(label: &str, value: String, note: String, source: &str) -> Figure {
     Figure {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::session::{QuerySession, sql_error};
-use crate::error::QueryError;
+use super::session::QuerySession;
+use crate::error::{QueryError, sql_error};
 
 /// Which state of the figures a session shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

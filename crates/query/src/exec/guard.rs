@@ -5,8 +5,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SQLOptions;
 
-use super::session::sql_error;
-use crate::error::QueryError;
+use crate::error::{QueryError, sql_error};
 
 /// Statements that change state are refused: the warehouse is written only by rareflow-etl.
 /// This is the second guard; [`refuse_writes`] looks at the plan first.

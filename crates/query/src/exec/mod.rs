@@ -8,6 +8,7 @@ pub mod session;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use crate::error::sql_error;
 pub use as_of::AsOf;
 pub use guard::{read_only_options, refuse_writes};
-pub use session::{QuerySession, Runs, open_store, sql_error};
+pub use session::{QuerySession, Runs, open_store};

@@ -16,7 +16,7 @@ use rareflow_warehouse::remote::{RemoteWarehouse, WarehouseLocation};
 use super::guard::{read_only_options, refuse_writes};
 use crate::cte::plan_sharing_ctes;
 use crate::error::QueryError;
-use crate::suggest::closest;
+use crate::error::sql_error;
 
 /// Where a session's plans run. CTEs read more than once are computed first into this
 /// process's memory ([`crate::cte`]), which only a plan run here can read.
@@ -271,30 +271,4 @@ fn reads_data(e: &DataFusionError) -> bool {
         e.find_root(),
         DataFusionError::ParquetError(_) | DataFusionError::ArrowError(..)
     )
-}
-
-/// Turns an engine error into one naming the SQL's origin and, when the parser gives one,
-/// the line. A table that is not found gets the closest of `tables` as a suggestion.
-pub fn sql_error(origin: &str, e: DataFusionError, tables: &[String]) -> QueryError {
-    let message = e.strip_backtrace();
-    let line = message.find("Line: ").and_then(|i| {
-        message[i + 6..]
-            .split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()
-    });
-    // DataFusion names a missing table only in its message: "table 'a.b.name' not found".
-    let hint = message
-        .split_once("table '")
-        .and_then(|(_, rest)| rest.split_once("' not found"))
-        .map(|(name, _)| name.rsplit('.').next().unwrap_or(name))
-        .and_then(|name| closest(name, tables.iter().map(String::as_str)))
-        .map(|s| format!("did you mean {s}?"));
-    QueryError::Sql {
-        origin: origin.to_owned(),
-        line,
-        hint,
-        error: e,
-    }
 }
