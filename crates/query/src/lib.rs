@@ -11,10 +11,12 @@
 //! - [`catalog`]: registering a snapshot's tables in DataFusion, and the list of tables.
 //! - [`saved`]: the catalog of saved queries and their headers.
 //! - [`params`]: parameter types and binding.
-//! - [`exec`]: opening a warehouse and running SQL read-only.
+//! - [`exec`]: the read-only guard ([`exec::guard`]), sessions over one snapshot opened
+//!   from a typed warehouse location ([`exec::session`]), and as-of views
+//!   ([`exec::as_of`]).
 //! - [`print`]: table, CSV, JSON and Parquet output.
 //! - [`describe`]: what each table and column holds.
-//! - [`table`]: a result as a small typed table, and [`format`]: numbers, dates and
+//! - [`table`]: a result as a small typed table, and [`format`](mod@format): numbers, dates and
 //!   month arithmetic (the input of `rareflow-present`'s charts and brief).
 //! - [`remote`]: sessions over a warehouse in S3-compatible object storage.
 //! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
@@ -37,7 +39,8 @@ pub mod table;
 pub use catalog::{TABLES, register_snapshot, session_config, session_for_snapshot};
 pub use checks::{CheckOutcome, print_outcomes, run_checks};
 pub use error::QueryError;
-pub use exec::{AsOf, QuerySession, read_only_options};
+pub use exec::{AsOf, QuerySession, Runs, read_only_options};
 pub use params::{ParamSpec, ParamType};
 pub use print::OutputFormat;
 pub use saved::SavedQuery;
+pub use table::Table;

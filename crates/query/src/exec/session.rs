@@ -19,7 +19,7 @@ use crate::error::QueryError;
 use crate::error::sql_error;
 
 /// Where a session's plans run. CTEs read more than once are computed first into this
-/// process's memory ([`crate::cte`]), which only a plan run here can read.
+/// process's memory (`cte.rs`), which only a plan run here can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runs {
     /// In this process (DataFusion): shared CTEs are computed once.
@@ -245,7 +245,7 @@ impl QuerySession {
 }
 
 impl QuerySession {
-    /// As [`QuerySession::collect`], as a [`Table`] (which keeps the result's columns even
+    /// As [`QuerySession::collect`], as a [`crate::table::Table`] (which keeps the result's columns even
     /// when it has no row).
     pub async fn collect_table(
         &self,
