@@ -11,4 +11,4 @@ pub(crate) mod tests;
 pub use crate::error::sql_error;
 pub use as_of::AsOf;
 pub use guard::{read_only_options, refuse_writes};
-pub use session::{QuerySession, Runs, open_store};
+pub use session::{QuerySession, Runs};

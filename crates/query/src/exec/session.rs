@@ -37,16 +37,6 @@ enum Snapshot {
     Url(PathBuf),
 }
 
-/// Opens the object store a remote warehouse location names, chosen by the URL's scheme
-/// (as delta-rs's `ObjectStoreFactory` is): `s3://` with the client from the `AWS_*`
-/// variables. Local folders need none.
-pub fn open_store(location: WarehouseLocation) -> Result<Option<RemoteWarehouse>, QueryError> {
-    match location {
-        WarehouseLocation::Local(_) => Ok(None),
-        WarehouseLocation::S3(s3) => Ok(Some(RemoteWarehouse::from_env(s3)?)),
-    }
-}
-
 /// A session over the published snapshot of a warehouse, resolved once at open: every
 /// query of the session sees the same state, even while a run publishes a new one.
 pub struct QuerySession {
@@ -90,12 +80,13 @@ impl QuerySession {
         location: WarehouseLocation,
         runs: Runs,
     ) -> Result<QuerySession, QueryError> {
-        let root = match &location {
-            WarehouseLocation::Local(root) => root.clone(),
-            WarehouseLocation::S3(_) => {
-                let Some(remote) = open_store(location)? else {
-                    unreachable!("a remote location has a store")
-                };
+        // The store is chosen by the location's URL scheme (as delta-rs's
+        // `ObjectStoreFactory` is): a folder needs none, `s3://` takes its client from the
+        // `AWS_*` variables.
+        let root = match location {
+            WarehouseLocation::Local(root) => root,
+            WarehouseLocation::S3(s3) => {
+                let remote = RemoteWarehouse::from_env(s3)?;
                 return QuerySession::on_store(ctx, &remote, runs).await;
             }
         };
