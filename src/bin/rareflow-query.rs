@@ -5,17 +5,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use rareflow::{Failure, Output, Request, print_error, run_and_print};
 use rareflow_query::ballista::Engine;
 use rareflow_query::params::{bind, parse_assignment};
-use rareflow_query::print::write_stream;
-use rareflow_query::{AsOf, OutputFormat, QueryError, SavedQuery};
+use rareflow_query::{AsOf, OutputFormat, ParamSpec, ParamType, QueryError, SavedQuery};
 
 /// Exit codes, shown at the end of `--help`.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  error (the warehouse cannot be opened, the SQL fails, the output cannot be written)
-  2  usage (unknown option or subcommand, bad or unknown --param, unknown saved query or table)
+  1  error (the warehouse cannot be opened, the SQL fails, a chart or the brief cannot be
+     drawn, the output cannot be written)
+  2  usage (unknown option or subcommand, bad or unknown --param or --month, unknown saved
+     query or table, a --chart file that is neither .svg nor .png)
 
 Examples:
   rareflow-query list
@@ -114,7 +116,7 @@ Examples:
         month: String,
         /// html (one self-contained page, inline SVG charts) or md (for pasting into a note).
         #[arg(long, short = 'f', default_value = "html")]
-        format: rareflow_query::report::ReportFormat,
+        format: rareflow_present::ReportFormat,
         /// Write to this file instead of standard output.
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
@@ -151,12 +153,8 @@ async fn main() -> ExitCode {
     match execute(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rareflow-query: error: {e}");
-            if e.is_usage() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            print_error("rareflow-query", &e, &mut std::io::stderr().lock());
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -175,14 +173,19 @@ fn engine_parser() -> impl clap::builder::TypedValueParser<Value = Engine> {
         .try_map(|name| name.parse::<Engine>())
 }
 
-fn stdout_err(source: std::io::Error) -> QueryError {
-    QueryError::Output {
-        target: "standard output".into(),
-        source,
-    }
+/// Writes `text` to `path`, or to standard output.
+fn write_out(path: Option<&std::path::Path>, text: &str) -> Result<(), QueryError> {
+    let (target, result) = match path {
+        Some(path) => (path.display().to_string(), std::fs::write(path, text)),
+        None => (
+            "standard output".to_owned(),
+            std::io::stdout().lock().write_all(text.as_bytes()),
+        ),
+    };
+    result.map_err(|source| QueryError::Output { target, source })
 }
 
-async fn execute(cli: Cli) -> Result<(), QueryError> {
+async fn execute(cli: Cli) -> Result<(), Failure> {
     let as_of = cli.as_of.unwrap_or(AsOf::Latest);
     // The warehouse on the chosen engine, for the commands that query it.
     let open = || {
@@ -191,45 +194,22 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
     match cli.command {
         Command::List => {
             let queries = SavedQuery::list(&cli.sql_dir)?;
-            let width = queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
-            let mut out = std::io::stdout().lock();
-            for (i, (topic, members)) in SavedQuery::by_topic(&queries).into_iter().enumerate() {
-                let gap = if i == 0 { "" } else { "\n" };
-                writeln!(out, "{gap}{topic}:").map_err(stdout_err)?;
-                for q in members {
-                    let params: Vec<String> = q
-                        .params
-                        .iter()
-                        .map(|p| match &p.default {
-                            Some(d) => format!("{}={d}", p.name),
-                            None => p.name.clone(),
-                        })
-                        .collect();
-                    let params = if params.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  [{}]", params.join(", "))
-                    };
-                    writeln!(out, "  {:width$}  {}{params}", q.name, q.description)
-                        .map_err(stdout_err)?;
-                }
-            }
-            Ok(())
+            Ok(write_out(None, &SavedQuery::format_list(&queries))?)
         }
-        Command::Describe { table: None } | Command::Tables => std::io::stdout()
-            .lock()
-            .write_all(
-                rareflow_query::describe::format_tables(&rareflow_query::Catalog::default())
-                    .as_bytes(),
-            )
-            .map_err(stdout_err),
+        Command::Describe { table: None } | Command::Tables => {
+            let catalog = rareflow_query::Catalog::default();
+            Ok(write_out(
+                None,
+                &rareflow_query::describe::format_tables(&catalog),
+            )?)
+        }
         Command::Describe { table: Some(table) } => {
             let session = open().await?;
             let columns = rareflow_query::describe::describe_table(&session, &table).await?;
             let about = rareflow_query::describe::table_description(session.catalog(), &table)
                 .unwrap_or_default();
             let text = rareflow_query::describe::format_columns(&columns);
-            write!(std::io::stdout().lock(), "{table}: {about}\n\n{text}").map_err(stdout_err)
+            Ok(write_out(None, &format!("{table}: {about}\n\n{text}"))?)
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -247,74 +227,56 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
             output,
         } => {
             let session = open().await?;
-            let brief = rareflow_query::report::brief(&session, &cli.sql_dir, &month).await?;
+            let brief = rareflow_present::brief(&session, &cli.sql_dir, &month).await?;
             let text = brief.render(format)?;
-            match output {
-                Some(path) => std::fs::write(&path, text).map_err(|source| QueryError::Output {
-                    target: path.display().to_string(),
-                    source,
-                }),
-                None => std::io::stdout()
-                    .lock()
-                    .write_all(text.as_bytes())
-                    .map_err(|source| QueryError::Output {
-                        target: "standard output".into(),
-                        source,
-                    }),
-            }
+            Ok(write_out(output.as_deref(), &text)?)
         }
         Command::Run { query, output } => {
             let saved = SavedQuery::resolve(&query, &cli.sql_dir)?;
             let params = bind(&saved.params, &output.params)?;
             let session = open().await?;
             let origin = saved.path.display().to_string();
-            let stream = session.stream(&origin, &saved.sql, params).await?;
-            let stream = match &output.chart {
-                Some(path) => {
-                    let note = chart_note(&output.params);
-                    rareflow_query::chart::draw_then_replay(
-                        &session,
-                        &saved.sql,
-                        &saved.name,
-                        &note,
-                        stream,
-                        path,
-                    )
-                    .await?
-                }
-                None => stream,
+            let request = Request {
+                origin: &origin,
+                sql: &saved.sql,
+                params,
+                title: &saved.name,
+                note: chart_note(&output.params),
             };
-            emit(stream, &output).await
+            run_and_print(&session, request, &output.into()).await
         }
         Command::Sql { statement, output } => {
+            // Ad-hoc SQL declares no parameters: each given one is bound as text.
             let specs: Vec<_> = output
                 .params
                 .iter()
-                .map(|(name, _)| rareflow_query::ParamSpec {
+                .map(|(name, _)| ParamSpec {
                     name: name.clone(),
-                    ty: rareflow_query::ParamType::Text,
+                    ty: ParamType::Text,
                     default: None,
                     help: String::new(),
                 })
                 .collect();
             let params = bind(&specs, &output.params)?;
             let session = open().await?;
-            let stream = session.stream("<command line>", &statement, params).await?;
-            let stream = match &output.chart {
-                Some(path) => {
-                    rareflow_query::chart::draw_then_replay(
-                        &session,
-                        "",
-                        "Query result",
-                        "",
-                        stream,
-                        path,
-                    )
-                    .await?
-                }
-                None => stream,
+            let request = Request {
+                origin: "<command line>",
+                sql: &statement,
+                params,
+                title: "Query result",
+                note: String::new(),
             };
-            emit(stream, &output).await
+            run_and_print(&session, request, &output.into()).await
+        }
+    }
+}
+
+impl From<OutputArgs> for Output {
+    fn from(args: OutputArgs) -> Output {
+        Output {
+            format: args.format,
+            file: args.output,
+            chart: args.chart,
         }
     }
 }
@@ -323,31 +285,4 @@ async fn execute(cli: Cli) -> Result<(), QueryError> {
 fn chart_note(params: &[(String, String)]) -> String {
     let given: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     given.join(", ")
-}
-
-async fn emit(
-    stream: datafusion::execution::SendableRecordBatchStream,
-    output: &OutputArgs,
-) -> Result<(), QueryError> {
-    let (sink, target): (Box<dyn Write + Send>, String) = match &output.output {
-        Some(path) => {
-            let target = path.display().to_string();
-            let file = std::fs::File::create(path).map_err(|source| QueryError::Output {
-                target: target.clone(),
-                source,
-            })?;
-            (Box::new(std::io::BufWriter::new(file)), target)
-        }
-        None if output.format == OutputFormat::Parquet => {
-            return Err(QueryError::Usage(
-                "--format parquet needs --output FILE".into(),
-            ));
-        }
-        None => (
-            Box::new(std::io::BufWriter::new(std::io::stdout())),
-            "standard output".into(),
-        ),
-    };
-    write_stream(stream, output.format, sink, &target).await?;
-    Ok(())
 }

@@ -4,9 +4,8 @@
 use std::process::Command;
 
 use rareflow_normalize::period::days_from_civil;
-use rareflow_query::chart::{
-    Cell, Chart, ChartKind, ChartSpec, ColumnKind, PolicyEvent, Table, unit_of,
-};
+use rareflow_present::chart::{Chart, ChartKind, ChartSpec, PolicyEvent, unit_of};
+use rareflow_query::table::{Cell, ColumnKind, Table};
 use rareflow_query::{QuerySession, SavedQuery};
 
 use crate::support::{bundled_warehouse, repo};
@@ -194,7 +193,7 @@ fn many_series_keep_the_top_ones_and_sum_the_rest_as_other() {
         "P05 is among the five summed as other"
     );
     // "other" in January: P01..P05 = 101+201+301+401+501
-    let rareflow_query::chart::ChartBody::Lines(series) = &chart.body else {
+    let rareflow_present::chart::ChartBody::Lines(series) = &chart.body else {
         panic!("expected lines");
     };
     let other = series.iter().find(|s| s.name == "other (5)").unwrap();
@@ -246,7 +245,7 @@ fn warehouse_events_mark_the_magnet_series() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let svg = rt.block_on(async {
         let session = QuerySession::open(bundled_warehouse()).await.unwrap();
-        let events = rareflow_query::chart::policy_events(&session)
+        let events = rareflow_present::chart::policy_events(&session)
             .await
             .unwrap();
         let saved = SavedQuery::resolve("magnets_total_monthly", &repo().join("sql")).unwrap();

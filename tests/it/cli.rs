@@ -214,3 +214,59 @@ fn a_month_query_reads_only_its_partitions() {
         "{plan}"
     );
 }
+
+#[test]
+fn etl_without_a_subcommand_is_run_with_clap_defaults() {
+    // `rareflow-etl` alone takes `run`'s defaults from clap: data/raw, data/reference and
+    // the warehouse from RAREFLOW_WAREHOUSE.
+    let wh = tempfile::TempDir::new().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+        .current_dir(repo())
+        .env("RAREFLOW_WAREHOUSE", wh.path())
+        .args(["--log-level", "error"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("84 files, 4473 rows read, 4473 loaded, 0 rejected"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(wh.path().join("current").exists());
+}
+
+#[test]
+fn etl_errors_print_each_cause_once_with_their_exit_code() {
+    let wh = tempfile::TempDir::new().unwrap();
+    let etl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+            .current_dir(repo())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let missing = wh.path().join("no-such-raw");
+    let out = etl(&[
+        "run",
+        "--raw",
+        missing.to_str().unwrap(),
+        "--warehouse",
+        wh.path().to_str().unwrap(),
+    ]);
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("rareflow-etl: error: "), "{text}");
+    assert_eq!(text.matches("raw folder not found").count(), 1, "{text}");
+    assert!(
+        text.ends_with("rareflow-etl: the warehouse was not changed\n"),
+        "{text}"
+    );
+
+    let out = etl(&["run", "--warehouse", "gs://bucket/prefix"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "rareflow-etl: error: gs://bucket/prefix: warehouse URLs with scheme gs:// are not \
+         supported (use a folder path or s3://BUCKET/PREFIX)\n"
+    );
+}

@@ -15,6 +15,7 @@ mod corpus;
 // The Delta warehouse on S3 (moto): only with `--features delta`.
 #[cfg(feature = "delta")]
 mod delta_s3;
+mod errors;
 mod etl_cli;
 mod gacc_real;
 mod gacc_shapes;

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use rareflow_present::report::{Brief, ReportError, ReportFormat, brief};
 use rareflow_query::QuerySession;
-use rareflow_query::report::{Brief, ReportError, ReportFormat, brief};
 
 use crate::support::{bundled_warehouse, repo};
 

@@ -21,6 +21,7 @@ use crate::options::RunOptions;
 use crate::plan::{Plan, PlannedFile, modified_ns, months_between};
 use crate::settle::{Settle, drop_files};
 use crate::summary::{FileOutcome, FileSummary};
+use rareflow_warehouse::error::OneLine;
 
 /// A run's staged rows and what settling needs to know about each file.
 pub(crate) struct Batch<'a> {
@@ -147,9 +148,9 @@ impl<'a> Batch<'a> {
     /// before, if any, stays as it was.
     fn skip(&mut self, planned: &PlannedFile, error: EtlError) -> Result<FileSummary, EtlError> {
         let file = &planned.raw;
+        let error = OneLine(&error).to_string();
         tracing::warn!(file = %file.relative, error = %error, "skipped (--keep-going)");
         self.dropped.insert(file.relative.clone());
-        let error = error.to_string();
         let outcome = match planned.replaces.as_ref().or(planned.unchanged.as_ref()) {
             Some(previous) => {
                 self.log.carry(&previous.row)?;

@@ -100,7 +100,7 @@ pub enum GateError {
         failed: usize,
     },
     /// The data checks could not run.
-    #[error("data checks could not run: {0}")]
+    #[error("data checks could not run: {}", rareflow_warehouse::error::OneLine(.0.as_ref()))]
     ChecksDidNotRun(Box<dyn std::error::Error + Send + Sync>),
 }
 

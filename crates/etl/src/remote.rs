@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use rareflow_normalize::Registry;
 use rareflow_warehouse::WarehouseError;
+use rareflow_warehouse::error::OneLine;
 use rareflow_warehouse::remote::{Pointer, RemoteWarehouse, UploadStats};
 
 use crate::error::EtlError;
@@ -103,7 +104,7 @@ pub fn run_remote_with(
             loop {
                 tokio::time::sleep(lock.ttl() / 3).await;
                 if let Err(e) = lock.renew().await {
-                    tracing::warn!(error = %e, "could not renew the warehouse lock");
+                    tracing::warn!(error = %OneLine(&e), "could not renew the warehouse lock");
                     lost.store(true, Ordering::SeqCst);
                     return;
                 }
@@ -120,7 +121,7 @@ pub fn run_remote_with(
     let result = cx.run(registry, options, target, progress);
     heartbeat.abort();
     if let Err(e) = runtime.block_on(lock.release()) {
-        tracing::warn!(error = %e, "could not release the warehouse lock (it will expire)");
+        tracing::warn!(error = %OneLine(&e), "could not release the warehouse lock (it will expire)");
     }
     result
 }
@@ -217,7 +218,7 @@ impl Cx<'_> {
     /// what is left) and returns the error that stopped the run.
     fn abandon(&self, id: &str, error: WarehouseError) -> EtlError {
         if let Err(e) = self.runtime.block_on(self.remote.remove_snapshot(id)) {
-            tracing::warn!(snapshot = %id, error = %e, "could not remove an unpublished snapshot");
+            tracing::warn!(snapshot = %id, error = %OneLine(&e), "could not remove an unpublished snapshot");
         }
         EtlError::Warehouse(error)
     }

@@ -91,9 +91,9 @@ impl Catalog {
             }
             ctx.register_parquet(name, &url, options)
                 .await
-                .map_err(|source| QueryError::Register {
+                .map_err(|error| QueryError::Register {
                     table: name.to_owned(),
-                    source,
+                    error,
                 })?;
         }
         Ok(())

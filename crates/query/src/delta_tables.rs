@@ -59,9 +59,9 @@ pub async fn register_run(
             .table_partition_cols(partition_cols);
         ctx.register_parquet(table.as_str(), format!("{base}{table}/"), options)
             .await
-            .map_err(|source| QueryError::Register {
+            .map_err(|error| QueryError::Register {
                 table: table.clone(),
-                source,
+                error,
             })?;
     }
     Ok(())

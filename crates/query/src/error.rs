@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use datafusion::error::DataFusionError;
 
+use crate::suggest::closest;
+
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -11,16 +13,16 @@ pub enum QueryError {
     #[error(transparent)]
     Warehouse(#[from] rareflow_warehouse::WarehouseError),
     /// DataFusion refused to register a table of the snapshot.
-    #[error("registering table {table}: {source}")]
+    #[error("registering table {table}: {}", engine_message(error))]
     Register {
         /// The table.
         table: String,
-        /// The engine's error.
-        #[source]
-        source: DataFusionError,
+        /// The engine's error (in the message: DataFusion's own text already holds its
+        /// causes, so it is not a `source` too).
+        error: DataFusionError,
     },
     /// A SQL file could not be read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Read {
         /// The file.
         path: PathBuf,
@@ -72,8 +74,9 @@ pub enum QueryError {
     },
     /// The engine refused or failed the SQL.
     #[error(
-        "{origin}{}: {source}{}",
+        "{origin}{}: {}{}",
         line.map(|l| format!(":{l}")).unwrap_or_default(),
+        engine_message(error),
         hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
     )]
     Sql {
@@ -83,13 +86,25 @@ pub enum QueryError {
         line: Option<usize>,
         /// A hint added to the engine's message (e.g. "did you mean trade_flows?").
         hint: Option<String>,
-        /// The engine's error.
+        /// The engine's error (in the message, see [`QueryError::Register`]).
+        error: DataFusionError,
+    },
+    /// A warehouse file the SQL read is damaged: DataFusion does not say which file a
+    /// decoding error comes from, so the session reads its snapshot's files again, on this
+    /// failure path only, and names the first that fails.
+    #[error("{origin}: damaged warehouse file {}", file.display())]
+    Damaged {
+        /// The SQL file, or `<command line>`.
+        origin: String,
+        /// The damaged file.
+        file: PathBuf,
+        /// What reading it gave.
         #[source]
-        source: DataFusionError,
+        source: parquet::errors::ParquetError,
     },
     /// The engine failed outside any one statement (e.g. while streaming results).
-    #[error("{0}")]
-    Engine(#[source] DataFusionError),
+    #[error("{}", engine_message(.0))]
+    Engine(DataFusionError),
     /// A statement that would change something.
     #[error("{origin}: rareflow-query is read-only: {kind} statements are refused")]
     ReadOnly {
@@ -102,7 +117,7 @@ pub enum QueryError {
     #[error("{0}")]
     Usage(String),
     /// Writing the output failed.
-    #[error("writing {target}: {source}")]
+    #[error("cannot write {target}")]
     Output {
         /// Where the output was going (a path or `standard output`).
         target: String,
@@ -111,10 +126,10 @@ pub enum QueryError {
         source: std::io::Error,
     },
     /// Encoding the output (CSV, JSON, table) failed.
-    #[error("encoding output: {0}")]
+    #[error("encoding output")]
     Encode(#[source] arrow::error::ArrowError),
     /// Encoding Parquet output failed.
-    #[error("encoding Parquet output: {0}")]
+    #[error("encoding Parquet output")]
     Parquet(#[source] parquet::errors::ParquetError),
     /// The Ballista cluster could not be started or reached, or cannot run what was asked.
     #[error("Ballista ({cluster}): {message}")]
@@ -124,6 +139,43 @@ pub enum QueryError {
         /// What went wrong and what to do.
         message: String,
     },
+}
+
+/// The engine's error as one line, each cause once: DataFusion writes a Parquet or Arrow
+/// error as `Parquet error: ` before the Parquet crate's own `Parquet error: ...`, so those
+/// are shown as their crate writes them.
+pub fn engine_message(e: &DataFusionError) -> String {
+    match e.find_root() {
+        DataFusionError::ParquetError(p) => p.to_string(),
+        DataFusionError::ArrowError(a, _) => a.to_string(),
+        _ => e.strip_backtrace(),
+    }
+}
+
+/// Turns an engine error into one naming the SQL's origin and, when the parser gives one,
+/// the line. A table that is not found gets the closest of `tables` as a suggestion.
+pub fn sql_error(origin: &str, e: DataFusionError, tables: &[String]) -> QueryError {
+    let message = e.strip_backtrace();
+    let line = message.find("Line: ").and_then(|i| {
+        message[i + 6..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    });
+    // DataFusion names a missing table only in its message: "table 'a.b.name' not found".
+    let hint = message
+        .split_once("table '")
+        .and_then(|(_, rest)| rest.split_once("' not found"))
+        .map(|(name, _)| name.rsplit('.').next().unwrap_or(name))
+        .and_then(|name| closest(name, tables.iter().map(String::as_str)))
+        .map(|s| format!("did you mean {s}?"));
+    QueryError::Sql {
+        origin: origin.to_owned(),
+        line,
+        hint,
+        error: e,
+    }
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
@@ -159,10 +211,17 @@ impl QueryError {
     }
 }
 
-/// As delta-rs does: an engine error stays the engine's error.
+/// As delta-rs does: an engine error stays the engine's error, and one of ours that went
+/// through the engine (a result stream carries only `DataFusionError`) comes back as ours.
 impl From<DataFusionError> for QueryError {
     fn from(e: DataFusionError) -> Self {
-        QueryError::Engine(e)
+        match e {
+            DataFusionError::External(inner) => match inner.downcast::<QueryError>() {
+                Ok(ours) => *ours,
+                Err(other) => QueryError::Engine(DataFusionError::External(other)),
+            },
+            other => QueryError::Engine(other),
+        }
     }
 }
 

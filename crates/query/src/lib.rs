@@ -13,17 +13,18 @@
 //! - [`catalog`]: registering a snapshot's tables in DataFusion, and the list of tables.
 //! - [`saved`]: the catalog of saved queries and their headers.
 //! - [`params`]: parameter types and binding.
-//! - [`exec`]: opening a warehouse and running SQL read-only.
+//! - [`exec`]: the read-only guard ([`exec::guard`]), sessions over one snapshot opened
+//!   from a typed warehouse location ([`exec::session`]), and as-of views
+//!   ([`exec::as_of`]).
 //! - [`print`]: table, CSV, JSON and Parquet output.
 //! - [`describe`]: what each table and column holds.
-//! - [`chart`]: line and bar charts of results (SVG, PNG) with export-control markers.
-//! - [`report`]: the monthly brief (HTML or Markdown) from saved queries.
+//! - [`table`]: a result as a small typed table, and [`format`](mod@format): numbers, dates and
+//!   month arithmetic (the input of `rareflow-present`'s charts and brief).
 //! - [`remote`]: sessions over a warehouse in S3-compatible object storage.
 //! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
 
 pub mod ballista;
 pub mod catalog;
-pub mod chart;
 pub mod checks;
 mod cte;
 #[cfg(feature = "delta")]
@@ -31,17 +32,19 @@ pub mod delta_tables;
 pub mod describe;
 pub mod error;
 pub mod exec;
+pub mod format;
 pub mod params;
 pub mod print;
 pub mod remote;
-pub mod report;
 pub mod saved;
 mod suggest;
+pub mod table;
 
 pub use catalog::{Catalog, register_snapshot, session_config, session_for_snapshot};
 pub use checks::{CheckOutcome, print_outcomes, run_checks};
 pub use error::QueryError;
-pub use exec::{AsOf, QuerySession, read_only_options};
+pub use exec::{AsOf, QuerySession, Runs, read_only_options};
 pub use params::{ParamSpec, ParamType};
 pub use print::OutputFormat;
 pub use saved::SavedQuery;
+pub use table::Table;

@@ -286,7 +286,7 @@ mod stream_tests {
     }
 
     #[tokio::test]
-    async fn errors_while_streaming_are_the_engines() {
+    async fn errors_while_streaming_name_the_sql_and_keep_the_engine_error_once() {
         // The cast fails at execution, row "x1", after planning succeeded.
         let err = render(
             "SELECT CAST(partner AS BIGINT) AS n FROM trade_flows",
@@ -294,9 +294,23 @@ mod stream_tests {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, QueryError::Engine(_)), "{err:?}");
-        let source = std::error::Error::source(&err).expect("a source");
-        assert!(source.is::<datafusion::error::DataFusionError>());
+        let QueryError::Sql { origin, error, .. } = &err else {
+            panic!("expected Sql, got {err:?}");
+        };
+        assert_eq!(origin, "<test>");
+        assert!(
+            matches!(
+                error.find_root(),
+                datafusion::error::DataFusionError::ArrowError(..)
+            ),
+            "{error:?}"
+        );
+        // DataFusion writes "Arrow error: " before Arrow's own "Cast error: ...": only the
+        // latter is shown, and the engine error is not a `source` printed again.
+        let text = err.to_string();
+        assert!(text.starts_with("<test>: Cast error: "), "{text}");
+        assert!(!text.contains("Arrow error"), "{text}");
+        assert!(std::error::Error::source(&err).is_none());
     }
 
     #[tokio::test]

@@ -106,6 +106,37 @@ impl SavedQuery {
         groups
     }
 
+    /// What `rareflow-query list` prints: a `topic:` line per topic (a blank line
+    /// between topics), then one line per query with its name (padded to the longest),
+    /// what it answers, and its parameters with their defaults (`[from=2024-01, to]`).
+    pub fn format_list(queries: &[SavedQuery]) -> String {
+        let width = queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for (i, (topic, members)) in SavedQuery::by_topic(queries).into_iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&format!("{topic}:\n"));
+            for q in members {
+                let params: Vec<String> = q
+                    .params
+                    .iter()
+                    .map(|p| match &p.default {
+                        Some(d) => format!("{}={d}", p.name),
+                        None => p.name.clone(),
+                    })
+                    .collect();
+                let params = if params.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", params.join(", "))
+                };
+                out.push_str(&format!("  {:width$}  {}{params}\n", q.name, q.description));
+            }
+        }
+        out
+    }
+
     /// Every saved query in `dir`, by name.
     pub fn list(dir: &Path) -> Result<Vec<SavedQuery>, QueryError> {
         let read_err = |source| QueryError::Read {
@@ -176,6 +207,27 @@ fn parse_param(text: &str) -> Result<ParamSpec, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_list_groups_by_topic_and_shows_parameter_defaults() {
+        let q = |name: &str, sql: &str| SavedQuery::parse(Path::new(name), sql.into()).unwrap();
+        let queries = [
+            q(
+                "b_long_name.sql",
+                "-- description: Second.\n-- topic: magnets\n-- param: month month : m\nSELECT 1",
+            ),
+            q(
+                "a.sql",
+                "-- description: First.\n-- topic: magnets\n-- param: from month = 2024-01 : f\nSELECT 1",
+            ),
+            q("z.sql", "-- description: No topic.\nSELECT 1"),
+        ];
+        assert_eq!(
+            SavedQuery::format_list(&queries),
+            "magnets:\n  a            First.  [from=2024-01]\n  b_long_name  Second.  [month]\n\n\
+             other:\n  z            No topic.\n"
+        );
+    }
+
     use super::*;
 
     fn parse(text: &str) -> Result<SavedQuery, QueryError> {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
     /// A filesystem operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}")]
     Io {
         /// What was being done.
         action: &'static str,
@@ -39,7 +39,7 @@ pub enum WarehouseError {
         snapshot: PathBuf,
     },
     /// Reading or writing a Parquet file failed.
-    #[error("{path}: Parquet: {source}")]
+    #[error("{path}: Parquet file")]
     Parquet {
         /// The file.
         path: PathBuf,
@@ -48,7 +48,7 @@ pub enum WarehouseError {
         source: parquet::errors::ParquetError,
     },
     /// A table schema could not be turned into a Parquet schema (no file involved).
-    #[error("Parquet schema of {table}: {source}")]
+    #[error("Parquet schema of {table}")]
     Schema {
         /// The table.
         table: String,
@@ -57,7 +57,7 @@ pub enum WarehouseError {
         source: parquet::errors::ParquetError,
     },
     /// Encoding a row group of one partition failed (in memory, before any file is written).
-    #[error("encoding a row group of partition year={}/month={}: {source}", partition.0, partition.1)]
+    #[error("encoding a row group of partition year={}/month={}", partition.0, partition.1)]
     Encode {
         /// (year, month) of the partition.
         partition: (i32, i32),
@@ -79,7 +79,7 @@ pub enum WarehouseError {
         found: String,
     },
     /// An Arrow kernel failed.
-    #[error("arrow: {0}")]
+    #[error("an Arrow kernel failed")]
     Arrow(#[from] arrow::error::ArrowError),
     /// A `--warehouse` URL whose scheme this build cannot serve.
     #[error(
@@ -110,7 +110,7 @@ pub enum WarehouseError {
         source: Box<deltalake_core::DeltaTableError>,
     },
     /// An object-store request failed.
-    #[error("{url}: {action}: {source}")]
+    #[error("{url}: {action}")]
     ObjectStore {
         /// What was being done.
         action: &'static str,
@@ -178,9 +178,75 @@ impl WarehouseError {
         }
     }
 
+    /// Wraps an error reading the rows of a Parquet file with the file. The Parquet reader
+    /// hands out its own errors as Arrow's `ParquetError(text)`, written "Parquet argument
+    /// error: Parquet error: ..."; the Parquet error's text is kept as it was.
+    pub fn parquet_rows(path: impl Into<PathBuf>) -> impl FnOnce(arrow::error::ArrowError) -> Self {
+        let path = path.into();
+        move |e| {
+            let source = match e {
+                arrow::error::ArrowError::ParquetError(text) => {
+                    let text = text.strip_prefix("Parquet error: ").unwrap_or(&text);
+                    parquet::errors::ParquetError::General(text.to_owned())
+                }
+                other => parquet::errors::ParquetError::External(Box::new(other)),
+            };
+            WarehouseError::Parquet { path, source }
+        }
+    }
+
     /// Wraps a Parquet error with the file it concerns.
     pub fn parquet(path: impl Into<PathBuf>) -> impl FnOnce(parquet::errors::ParquetError) -> Self {
         let path = path.into();
         move |source| WarehouseError::Parquet { path, source }
+    }
+}
+
+/// An error's message, then each cause's, every one once: a cause whose text the one
+/// before already holds is left out (some foreign errors write their cause into their own
+/// message as well). What the binaries print and the logs write, so the two agree.
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out = vec![error.to_string()];
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if out.last().is_none_or(|above| !above.contains(&text)) {
+            out.push(text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+/// An error and its causes on one line, `message: cause: cause`, for log fields
+/// (`error = %OneLine(&e)`): `%e` alone would drop the causes kept as `source`.
+pub struct OneLine<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&causes(self.0).join(": "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_writes_the_message_then_each_cause_once() {
+        let e = WarehouseError::io("remove old snapshot", "wh/snapshots/000001")(
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied"),
+        );
+        assert_eq!(
+            OneLine(&e).to_string(),
+            "wh/snapshots/000001: remove old snapshot: permission denied"
+        );
+        // A cause the message already holds (thiserror's `{0}` with `#[source]`) is not
+        // written again.
+        #[derive(Debug, thiserror::Error)]
+        #[error("listing: {0}")]
+        struct Echo(#[source] std::io::Error);
+        let echo = Echo(std::io::Error::other("timed out"));
+        assert_eq!(causes(&echo), vec!["listing: timed out".to_owned()]);
     }
 }

@@ -89,10 +89,7 @@ pub fn read_dir_columns(
         }
         let reader = builder.build().map_err(WarehouseError::parquet(&path))?;
         for batch in reader {
-            out.push(batch.map_err(|e| WarehouseError::Parquet {
-                path: path.clone(),
-                source: parquet::errors::ParquetError::External(Box::new(e)),
-            })?);
+            out.push(batch.map_err(WarehouseError::parquet_rows(&path))?);
         }
     }
     Ok(out)

@@ -298,3 +298,27 @@ fn a_partition_needs_settling_only_when_two_releases_report_one_figure() {
     );
     assert!(!super::keys_repeat_across_releases(&apart, &KEY).unwrap());
 }
+
+#[test]
+fn a_damaged_partition_file_is_named_and_parquet_error_written_once() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let rows: Vec<(&str, &str, Option<&str>, f64)> = (0..1000)
+        .map(|i| ("USA", "85051110", None, f64::from(i)))
+        .collect();
+    write_parquet(dir.path(), &figures(1, &rows));
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // Page headers start right after the 4-byte magic; 0xe4 is no Thrift field type.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[4..16].fill(0xe4);
+    std::fs::write(&file, bytes).unwrap();
+    let err = read_dir_batches(dir.path()).unwrap_err();
+    assert_eq!(err.to_string(), format!("{}: Parquet file", file.display()));
+    let cause = std::error::Error::source(&err).unwrap().to_string();
+    assert!(cause.starts_with("Parquet error: "), "{cause}");
+    assert_eq!(cause.matches("Parquet").count(), 1, "{cause}");
+}

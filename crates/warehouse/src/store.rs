@@ -3,7 +3,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use crate::error::WarehouseError;
+use crate::error::{OneLine, WarehouseError};
 
 const CURRENT: &str = "current";
 const SNAPSHOTS: &str = "snapshots";
@@ -207,7 +207,7 @@ impl Staging {
                 continue;
             }
             if let Err(e) = fs::remove_dir_all(entry.path()) {
-                tracing::warn!(dir = %entry.path().display(), error = %e, "could not remove old snapshot");
+                tracing::warn!(dir = %entry.path().display(), error = %OneLine(&e), "could not remove old snapshot");
             }
         }
     }

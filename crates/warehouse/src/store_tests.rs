@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::Warehouse;
-use crate::error::WarehouseError;
+use crate::error::{OneLine, WarehouseError};
 
 /// Stages a snapshot holding `marker.txt` with `text`.
 fn stage(wh: &Warehouse, text: &str) -> super::Staging {
@@ -51,7 +51,10 @@ fn a_step_that_fails_leaves_current_at_the_old_snapshot() {
     let err = stage(&wh, "two")
         .publish_with(stop_at("synced"))
         .unwrap_err();
-    assert!(err.to_string().contains("stopped by the test"), "{err}");
+    assert!(
+        OneLine(&err).to_string().contains("stopped by the test"),
+        "{err}"
+    );
     assert_eq!(current_link(tmp.path()), Path::new("snapshots/000001"));
     assert_eq!(snapshots(tmp.path()), vec!["000001"]);
 

@@ -108,23 +108,14 @@ pub(crate) struct RunArgs {
     pub(crate) checks_dir: PathBuf,
 }
 
-impl Default for RunArgs {
-    fn default() -> Self {
-        RunArgs {
-            raw: PathBuf::from("data/raw"),
-            warehouse: std::env::var_os("RAREFLOW_WAREHOUSE")
-                .map_or_else(|| PathBuf::from("warehouse"), PathBuf::from),
-            reference: PathBuf::from("data/reference"),
-            wait: false,
-            threads: None,
-            quiet: false,
-            full: false,
-            loaded_at: None,
-            keep_going: false,
-            check: false,
-            strict: false,
-            checks_dir: PathBuf::from("checks"),
-        }
+impl RunArgs {
+    /// `run` with no argument: clap's own defaults (and `RAREFLOW_WAREHOUSE`), so that
+    /// `rareflow-etl` alone and `rareflow-etl run` cannot differ.
+    pub(crate) fn defaults() -> RunArgs {
+        use clap::{Args, FromArgMatches};
+        let command = RunArgs::augment_args(clap::Command::new("run"));
+        let matches = command.get_matches_from(["run"]);
+        RunArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     }
 }
 

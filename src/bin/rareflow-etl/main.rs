@@ -9,16 +9,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use rareflow::{Failure, print_error};
 use rareflow_etl::{EtlError, GateError, Hooks, RemoteTarget, RunOptions, exit, run, run_remote};
-use rareflow_query::QuerySession;
 use rareflow_query::checks::{CheckOutcome, print_outcomes, run_checks};
+use rareflow_query::{QueryError, QuerySession};
 use rareflow_warehouse::remote::{RemoteWarehouse, S3Location, WarehouseLocation};
 
 use crate::cli::{CheckArgs, Cli, Command, LogFormat, RunArgs};
 use crate::report::{Reporter, print_summary};
-
-/// Exit code of `check` when a data check fails.
-const CHECK_FAILED: u8 = 5;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,7 +31,7 @@ fn main() -> ExitCode {
     }
     let code = match cli
         .command
-        .unwrap_or_else(|| Command::Run(RunArgs::default()))
+        .unwrap_or_else(|| Command::Run(RunArgs::defaults()))
     {
         Command::Run(args) => run_command(args, cli.log),
         Command::Check { target } => check_command(&target),
@@ -93,7 +91,7 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
         let (dir, strict) = (args.checks_dir.clone(), args.strict);
         options.gate = Some(Arc::new(move |staged: &Path| {
             let outcomes =
-                checks_on(staged, &dir).map_err(|e| GateError::ChecksDidNotRun(e.into()))?;
+                checks_on(staged, &dir).map_err(|e| GateError::ChecksDidNotRun(Box::new(e)))?;
             let _ = print_outcomes(&outcomes, &mut std::io::stdout());
             let failed = outcomes.iter().filter(|o| !o.passed()).count();
             if strict && failed > 0 {
@@ -107,8 +105,9 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
         Ok(WarehouseLocation::Local(_)) => run(&options, &reporter),
         Ok(WarehouseLocation::S3(location)) => run_on_s3(&options, location, &reporter),
         Err(e) => {
-            eprintln!("rareflow-etl: error: {e}");
-            return exit::USAGE;
+            let failure = Failure::from(e);
+            print_error("rareflow-etl", &failure, &mut std::io::stderr().lock());
+            return failure.exit_code();
         }
     };
     match outcome {
@@ -121,8 +120,10 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
             }
         }
         Err(e) => {
-            report_error(&e);
-            e.exit_code()
+            let failure = Failure::from(e);
+            print_error("rareflow-etl", &failure, &mut std::io::stderr().lock());
+            eprintln!("rareflow-etl: the warehouse was not changed");
+            failure.exit_code()
         }
     }
 }
@@ -151,44 +152,46 @@ fn run_on_s3(
     Ok(done.run)
 }
 
-fn report_error(e: &EtlError) {
-    eprintln!("rareflow-etl: error: {e}");
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        eprintln!("  caused by: {c}");
-        cause = c.source();
-    }
-    eprintln!("rareflow-etl: the warehouse was not changed");
-}
-
 /// Runs the checks on a warehouse or snapshot folder.
-fn checks_on(warehouse: &Path, dir: &Path) -> Result<Vec<CheckOutcome>, String> {
+fn checks_on(warehouse: &Path, dir: &Path) -> Result<Vec<CheckOutcome>, QueryError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| QueryError::Output {
+            target: "the check runtime".into(),
+            source,
+        })?;
     runtime.block_on(async {
-        let session = QuerySession::open(warehouse)
-            .await
-            .map_err(|e| e.to_string())?;
-        run_checks(&session, dir).await.map_err(|e| e.to_string())
+        let session = QuerySession::open(warehouse).await?;
+        run_checks(&session, dir).await
     })
 }
 
 fn check_command(target: &CheckArgs) -> u8 {
-    match checks_on(&target.warehouse, &target.checks_dir) {
-        Ok(outcomes) => {
+    let outcome = checks_on(&target.warehouse, &target.checks_dir)
+        .map_err(Failure::from)
+        .and_then(|outcomes| {
             let _ = print_outcomes(&outcomes, &mut std::io::stdout());
-            if outcomes.iter().all(CheckOutcome::passed) {
-                exit::OK
-            } else {
-                CHECK_FAILED
+            let failed = outcomes.iter().filter(|o| !o.passed()).count();
+            match failed {
+                0 => Ok(()),
+                failed => Err(Failure::ChecksFailed {
+                    failed,
+                    total: outcomes.len(),
+                }),
             }
-        }
-        Err(e) => {
-            eprintln!("rareflow-etl check: error: {e}");
-            exit::FAILED
+        });
+    match outcome {
+        Ok(()) => exit::OK,
+        Err(failure @ Failure::ChecksFailed { .. }) => failure.exit_code(),
+        Err(failure) => {
+            print_error(
+                "rareflow-etl check",
+                &failure,
+                &mut std::io::stderr().lock(),
+            );
+            failure.exit_code()
         }
     }
 }

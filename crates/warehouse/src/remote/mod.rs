@@ -25,7 +25,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
-use crate::error::WarehouseError;
+use crate::error::{OneLine, WarehouseError};
 
 pub use location::{S3Location, WarehouseLocation};
 pub use lock::RemoteLock;
@@ -272,7 +272,7 @@ impl RemoteWarehouse {
         let ids = match self.snapshot_ids().await {
             Ok(ids) => ids,
             Err(e) => {
-                tracing::warn!(error = %e, "could not list old snapshots");
+                tracing::warn!(error = %OneLine(&e), "could not list old snapshots");
                 return;
             }
         };
@@ -281,7 +281,7 @@ impl RemoteWarehouse {
                 continue;
             }
             if let Err(e) = self.remove_snapshot(&id).await {
-                tracing::warn!(snapshot = %id, error = %e, "could not remove old snapshot");
+                tracing::warn!(snapshot = %id, error = %OneLine(&e), "could not remove old snapshot");
             }
         }
     }

@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::raster::Raster;
-use super::table::{add_months, format_month};
 use super::{Chart, ChartBody, ChartError};
+use rareflow_query::format::{add_months, fmt_number, format_month};
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, see assets/LICENSE-DejaVu.txt).
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -38,13 +38,7 @@ fn register_font() -> Result<(), ChartError> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = DONE
         .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if *ok {
-        Ok(())
-    } else {
-        Err(ChartError::Draw(
-            "the bundled font could not be read".into(),
-        ))
-    }
+    if *ok { Ok(()) } else { Err(ChartError::Font) }
 }
 
 pub(crate) fn svg(chart: &Chart, size: (u32, u32)) -> Result<String, ChartError> {
@@ -53,8 +47,7 @@ pub(crate) fn svg(chart: &Chart, size: (u32, u32)) -> Result<String, ChartError>
     {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         draw(&root, chart)?;
-        root.present()
-            .map_err(|e| ChartError::Draw(e.to_string()))?;
+        root.present().map_err(drawing_failed)?;
     }
     Ok(out)
 }
@@ -63,17 +56,18 @@ pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError
     register_font()?;
     let (w, h) = size;
     if w == 0 || h == 0 || w > 10_000 || h > 10_000 {
-        return Err(ChartError::Draw(format!("bad image size {w}x{h}")));
+        return Err(ChartError::Size {
+            width: w,
+            height: h,
+        });
     }
-    let font = ab_glyph::FontRef::try_from_slice(FONT)
-        .map_err(|_| ChartError::Draw("the bundled font could not be read".into()))?;
+    let font = ab_glyph::FontRef::try_from_slice(FONT).map_err(|_| ChartError::Font)?;
     let mut pixels = vec![0u8; w as usize * h as usize * 3];
     {
         let bitmap = BitMapBackend::with_buffer(&mut pixels, size);
         let root = Raster::new(bitmap, font).into_drawing_area();
         draw(&root, chart)?;
-        root.present()
-            .map_err(|e| ChartError::Draw(e.to_string()))?;
+        root.present().map_err(drawing_failed)?;
     }
     let mut out = Vec::new();
     image::ImageEncoder::write_image(
@@ -83,8 +77,15 @@ pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError
         h,
         image::ExtendedColorType::Rgb8,
     )
-    .map_err(|e| ChartError::Draw(e.to_string()))?;
+    .map_err(ChartError::Png)?;
     Ok(out)
+}
+
+/// The backend's error, kept as the cause.
+fn drawing_failed<E: std::error::Error + Send + Sync + 'static>(
+    e: plotters::drawing::DrawingAreaErrorKind<E>,
+) -> ChartError {
+    ChartError::Draw(Box::new(e))
 }
 
 fn color(i: usize, name: &str) -> RGBColor {
@@ -98,15 +99,14 @@ fn color(i: usize, name: &str) -> RGBColor {
 /// Thousands separators, one decimal when the numbers are small.
 pub(crate) fn axis_number(v: f64, span: f64) -> String {
     let decimals = if span < 10.0 { 1 } else { 0 };
-    crate::report::fmt_number(v, decimals)
+    fmt_number(v, decimals)
 }
 
-fn draw<DB: DrawingBackend>(
+fn draw<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
 ) -> Result<(), ChartError> {
-    let err =
-        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
+    let err = drawing_failed::<DB::ErrorType>;
     root.fill(&WHITE).map_err(err)?;
     match &chart.body {
         ChartBody::Lines(series) => draw_lines(root, chart, series),
@@ -114,13 +114,12 @@ fn draw<DB: DrawingBackend>(
     }
 }
 
-fn draw_lines<DB: DrawingBackend>(
+fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     series: &[super::Series],
 ) -> Result<(), ChartError> {
-    let err =
-        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
+    let err = drawing_failed::<DB::ErrorType>;
     let legend_style = (FAMILY, 17).into_font().color(&BLACK);
     let (width, height) = root.dim_in_pixel();
     // legend entries, wrapped into rows under the plot
@@ -267,7 +266,7 @@ fn draw_lines<DB: DrawingBackend>(
 }
 
 /// Draws the title centred in a band at the top; returns the area below it.
-fn draw_title<DB: DrawingBackend>(
+fn draw_title<DB: DrawingBackend<ErrorType: 'static>>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
 ) -> Result<DrawingArea<DB, Shift>, ChartError> {
@@ -279,7 +278,7 @@ fn draw_title<DB: DrawingBackend>(
         .color(&BLACK)
         .pos(Pos::new(HPos::Center, VPos::Center));
     band.draw(&Text::new(text, (w as i32 / 2, 22), style))
-        .map_err(|e| ChartError::Draw(e.to_string()))?;
+        .map_err(drawing_failed)?;
     Ok(body)
 }
 
@@ -343,14 +342,13 @@ fn months_between(lo: i32, end: i32) -> Vec<i32> {
     out
 }
 
-fn draw_bars<DB: DrawingBackend>(
+fn draw_bars<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     bars: &[(String, f64)],
     highlight: Option<&str>,
 ) -> Result<(), ChartError> {
-    let err =
-        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| ChartError::Draw(e.to_string());
+    let err = drawing_failed::<DB::ErrorType>;
     let n = bars.len();
     let y_max = bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
     let y_min = bars.iter().map(|b| b.1).fold(0.0f64, f64::min);

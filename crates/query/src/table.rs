@@ -1,11 +1,11 @@
 //! Query results as a small typed table (numbers, text, dates), the common input of charts
-//! and the monthly brief.
+//! and the monthly brief (`rareflow-present`).
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Date32Type, Float64Type};
+use arrow::datatypes::{DataType, Date32Type, Float64Type, Schema};
 
-use rareflow_normalize::period::{civil_from_days, month_start};
+use crate::format::format_date;
 
 /// The kind of a column, from its Arrow type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,13 +71,19 @@ pub struct Table {
 }
 
 impl Table {
-    /// Reads record batches (all with the same schema) into a table.
+    /// Reads record batches (all with the same schema) into a table. Without a batch the
+    /// table has no columns either: [`Table::with_schema`] keeps them.
     pub fn from_batches(batches: &[RecordBatch]) -> Table {
+        match batches.first() {
+            Some(first) => Table::with_schema(&first.schema(), batches),
+            None => Table::default(),
+        }
+    }
+
+    /// Reads record batches of `schema` into a table (its columns even without a row).
+    pub fn with_schema(schema: &Schema, batches: &[RecordBatch]) -> Table {
         let mut table = Table::default();
-        let Some(first) = batches.first() else {
-            return table;
-        };
-        for field in first.schema().fields() {
+        for field in schema.fields() {
             table.columns.push(field.name().clone());
             table.kinds.push(kind_of(field.data_type()));
         }
@@ -180,23 +186,4 @@ fn cells(array: &dyn Array, len: usize) -> Vec<Cell> {
             Err(_) => nulls(),
         },
     }
-}
-
-/// `YYYY-MM-DD`.
-pub fn format_date(days: i32) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `YYYY-MM`.
-pub fn format_month(days: i32) -> String {
-    let (y, m, _) = civil_from_days(days);
-    format!("{y:04}-{m:02}")
-}
-
-/// The first day of the month `months` after the month holding `days` (negative: before).
-pub fn add_months(days: i32, months: i32) -> i32 {
-    let (y, m, _) = civil_from_days(days);
-    let index = y * 12 + (m as i32 - 1) + months;
-    month_start(index.div_euclid(12), (index.rem_euclid(12) + 1) as u32)
 }

@@ -1,6 +1,8 @@
 //! Chart declarations: the `-- chart:` header line, and the default from column types.
 
-use super::{ChartError, ColumnKind, Table};
+use rareflow_query::table::{ColumnKind, Table};
+
+use super::{ChartError, HeaderError};
 
 /// Line over time or bars by category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +40,7 @@ impl ChartSpec {
             Some("line") => ChartKind::Line,
             Some("bar") => ChartKind::Bar,
             other => {
-                return Err(ChartError::Header(format!(
-                    "expected `line` or `bar` first, got {:?}",
-                    other.unwrap_or("")
-                )));
+                return Err(HeaderError::Kind(other.unwrap_or("").to_owned()).into());
             }
         };
         let mut spec = ChartSpec {
@@ -54,12 +53,10 @@ impl ChartSpec {
         };
         for word in words {
             let Some((key, value)) = word.split_once('=') else {
-                return Err(ChartError::Header(format!(
-                    "expected KEY=VALUE, got {word:?}"
-                )));
+                return Err(HeaderError::NotKeyValue(word).into());
             };
             if value.is_empty() {
-                return Err(ChartError::Header(format!("{key}= has no value")));
+                return Err(HeaderError::NoValue(key.to_owned()).into());
             }
             match key {
                 "x" => spec.x = Some(value.to_owned()),
@@ -68,14 +65,12 @@ impl ChartSpec {
                 "title" => spec.title = Some(value.to_owned()),
                 "highlight" => spec.highlight = Some(value.to_owned()),
                 _ => {
-                    return Err(ChartError::Header(format!(
-                        "unknown key {key:?}: expected x, y, series, title or highlight"
-                    )));
+                    return Err(HeaderError::UnknownKey(key.to_owned()).into());
                 }
             }
         }
         if spec.y.iter().any(String::is_empty) {
-            return Err(ChartError::Header("empty column name in y=".into()));
+            return Err(HeaderError::EmptyY.into());
         }
         Ok(spec)
     }
@@ -101,8 +96,7 @@ impl ChartSpec {
     /// first text column when dates repeat), text + number gives bars.
     pub fn infer(table: &Table) -> Result<ChartSpec, ChartError> {
         let first = |kind: ColumnKind| table.kinds.iter().position(|k| *k == kind);
-        let number = first(ColumnKind::Number)
-            .ok_or_else(|| ChartError::Column("the result has no numeric column".into()))?;
+        let number = first(ColumnKind::Number).ok_or_else(|| ChartError::NoNumber)?;
         let y = vec![table.columns[number].clone()];
         let text = first(ColumnKind::Text).map(|i| table.columns[i].clone());
         if let Some(date) = first(ColumnKind::Date) {
@@ -126,9 +120,7 @@ impl ChartSpec {
                 title: None,
                 highlight: None,
             }),
-            None => Err(ChartError::Column(
-                "no date or text column to draw the numbers against".into(),
-            )),
+            None => Err(ChartError::NoAxis),
         }
     }
 }
@@ -149,7 +141,7 @@ fn split_words(text: &str) -> Result<Vec<String>, ChartError> {
         }
     }
     if quoted {
-        return Err(ChartError::Header(format!("unclosed quote in {text:?}")));
+        return Err(HeaderError::UnclosedQuote(text.to_owned()).into());
     }
     if !current.is_empty() {
         words.push(current);

@@ -16,16 +16,15 @@
 mod draw;
 mod raster;
 mod spec;
-pub mod table;
 
 use std::path::{Path, PathBuf};
 
 use datafusion::common::ParamValues;
 
+use rareflow_query::QuerySession;
+use rareflow_query::format::{add_months, format_date};
+use rareflow_query::table::{ColumnKind, Table};
 pub use spec::{ChartKind, ChartSpec};
-pub use table::{Cell, ColumnKind, Table};
-
-use crate::exec::QuerySession;
 
 /// How many series (or bars) are drawn before the rest are summed as "other".
 pub const TOP_N: usize = 8;
@@ -36,23 +35,59 @@ pub const DEFAULT_SIZE: (u32, u32) = (1000, 560);
 /// Why a chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
+    /// The query whose result is drawn (or the policy events) failed.
+    #[error(transparent)]
+    Query(#[from] rareflow_query::QueryError),
     /// A `-- chart:` header line is malformed.
-    #[error("bad chart header: {0}")]
-    Header(String),
-    /// A column the chart needs is absent or of the wrong kind.
-    #[error("chart: {0}")]
-    Column(String),
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    /// A column the chart names is not in the result.
+    #[error("chart: no column {column:?} in the result")]
+    NoColumn {
+        /// The column.
+        column: String,
+    },
+    /// A column the chart names has another kind than the chart needs.
+    #[error("chart: column {column:?} is {found:?}, expected {expected:?}")]
+    WrongKind {
+        /// The column.
+        column: String,
+        /// Its kind in the result.
+        found: ColumnKind,
+        /// The kind the chart needs there.
+        expected: ColumnKind,
+    },
+    /// No chart is declared and the result has no number to draw.
+    #[error("chart: the result has no numeric column")]
+    NoNumber,
+    /// No chart is declared and the result has no date or text to draw numbers against.
+    #[error("chart: no date or text column to draw the numbers against")]
+    NoAxis,
     /// The result has nothing to draw.
     #[error("chart: the result has no rows with a value to draw")]
     Empty,
     /// The output file name says neither `.svg` nor `.png`.
     #[error("chart: {0}: expected a file name ending in .svg or .png")]
     Format(PathBuf),
-    /// Drawing failed.
-    #[error("chart: drawing failed: {0}")]
-    Draw(String),
+    /// An image size of zero or past 10,000 pixels.
+    #[error("chart: bad image size {width}x{height}")]
+    Size {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// The bundled font could not be read (a broken build).
+    #[error("chart: the bundled font could not be read")]
+    Font,
+    /// The drawing backend failed.
+    #[error("chart: drawing failed")]
+    Draw(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Encoding the PNG failed.
+    #[error("chart: encoding the PNG")]
+    Png(#[source] image::ImageError),
     /// Writing the file failed.
-    #[error("chart: {path}: {source}")]
+    #[error("chart: cannot write {path}")]
     Write {
         /// The file.
         path: PathBuf,
@@ -60,6 +95,29 @@ pub enum ChartError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What is wrong with a `-- chart:` header line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// The first word is not the chart kind.
+    #[error("bad chart header: expected `line` or `bar` first, got {0:?}")]
+    Kind(String),
+    /// A word that is not `KEY=VALUE`.
+    #[error("bad chart header: expected KEY=VALUE, got {0:?}")]
+    NotKeyValue(String),
+    /// `KEY=` with nothing after it.
+    #[error("bad chart header: {0}= has no value")]
+    NoValue(String),
+    /// A key the header does not know.
+    #[error("bad chart header: unknown key {0:?}: expected x, y, series, title or highlight")]
+    UnknownKey(String),
+    /// `y=a,,b`.
+    #[error("bad chart header: empty column name in y=")]
+    EmptyY,
+    /// A `"` without its pair.
+    #[error("bad chart header: unclosed quote in {0:?}")]
+    UnclosedQuote(String),
 }
 
 /// An export-control event, as in the `policy_events` table.
@@ -86,12 +144,14 @@ impl PolicyEvent {
             Some(i) => &short[..i],
             None => &short,
         };
-        format!("{} {short}", table::format_date(self.date))
+        format!("{} {short}", format_date(self.date))
     }
 }
 
 /// Reads the export-control timeline from the warehouse's `policy_events` table.
-pub async fn policy_events(session: &QuerySession) -> Result<Vec<PolicyEvent>, crate::QueryError> {
+pub async fn policy_events(
+    session: &QuerySession,
+) -> Result<Vec<PolicyEvent>, rareflow_query::QueryError> {
     let sql = "SELECT event_date, authority, reference, description FROM policy_events \
                ORDER BY event_date";
     let batches = session
@@ -214,14 +274,15 @@ impl Chart {
         events: &[PolicyEvent],
     ) -> Result<Chart, ChartError> {
         let column = |name: &str, kind: ColumnKind| -> Result<usize, ChartError> {
-            let i = table
-                .index(name)
-                .ok_or_else(|| ChartError::Column(format!("no column {name:?} in the result")))?;
+            let i = table.index(name).ok_or_else(|| ChartError::NoColumn {
+                column: name.to_owned(),
+            })?;
             if table.kinds[i] != kind {
-                return Err(ChartError::Column(format!(
-                    "column {name:?} is {:?}, expected {kind:?}",
-                    table.kinds[i]
-                )));
+                return Err(ChartError::WrongKind {
+                    column: name.to_owned(),
+                    found: table.kinds[i],
+                    expected: kind,
+                });
             }
             Ok(i)
         };
@@ -304,7 +365,7 @@ impl Chart {
             return Err(ChartError::Empty);
         }
         let (lo, hi) = date_range(&series);
-        let end = table::add_months(hi, 1);
+        let end = add_months(hi, 1);
         let events = events
             .iter()
             .filter(|e| e.date >= lo && e.date < end)
@@ -409,19 +470,18 @@ pub async fn draw_then_replay(
     note: &str,
     stream: datafusion::execution::SendableRecordBatchStream,
     path: &Path,
-) -> Result<datafusion::execution::SendableRecordBatchStream, crate::QueryError> {
+) -> Result<datafusion::execution::SendableRecordBatchStream, ChartError> {
     use futures::StreamExt;
     let schema = stream.schema();
     let batches: Vec<_> = stream.collect().await;
     let batches = batches
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
-        .map_err(crate::QueryError::Engine)?;
-    let chart_err = |e: ChartError| crate::QueryError::Usage(e.to_string());
+        .map_err(rareflow_query::QueryError::from)?;
     let table = Table::from_batches(&batches);
-    let mut spec = match ChartSpec::from_sql(sql).map_err(chart_err)? {
+    let mut spec = match ChartSpec::from_sql(sql)? {
         Some(spec) => spec,
-        None => ChartSpec::infer(&table).map_err(chart_err)?,
+        None => ChartSpec::infer(&table)?,
     };
     if !note.is_empty() {
         let base = spec.title.take().unwrap_or_else(|| title.to_owned());
@@ -429,8 +489,7 @@ pub async fn draw_then_replay(
     }
     let events = policy_events(session).await?;
     Chart::build(&table, &spec, title, &events)
-        .and_then(|chart| chart.write(path, DEFAULT_SIZE))
-        .map_err(chart_err)?;
+        .and_then(|chart| chart.write(path, DEFAULT_SIZE))?;
     let replay = futures::stream::iter(batches.into_iter().map(Ok));
     Ok(Box::pin(
         datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, replay),

@@ -1,23 +1,67 @@
 //! The sections of the monthly brief, one saved query (or two) each.
 
-use std::path::Path;
+use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
 
-use super::{Answer, Figure, ReportError, Section, SmallTable, fmt_number, fmt_pct, fmt_quantity};
-use crate::chart::table::format_date;
-use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series, Table};
-use crate::exec::QuerySession;
+use super::answer::{Answer, Context, Source};
+use super::model::{Figure, ReportError, Section, SmallTable};
+use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series};
+
+const MAGNETS_TOTAL_MONTHLY: Source = Source {
+    query: "magnets_total_monthly",
+    columns: &["period", "tonnes", "mom_pct", "yoy_pct", "usd_million"],
+};
+const MAGNETS_BY_DESTINATION: Source = Source {
+    query: "magnets_by_destination",
+    columns: &[
+        "partner",
+        "partner_name",
+        "tonnes",
+        "prev_month_tonnes",
+        "mom_pct",
+        "share_pct",
+    ],
+};
+const LOWEST_SINCE: Source = Source {
+    query: "lowest_since",
+    columns: &["lowest_since", "tonnes_then"],
+};
+const ELEMENT_EXPORTS_MONTHLY: Source = Source {
+    query: "element_exports_monthly",
+    columns: &["period", "kg"],
+};
+const HEADLINE_MONTHLY: Source = Source {
+    query: "headline_monthly",
+    columns: &[
+        "period",
+        "unit",
+        "quantity",
+        "mom_pct",
+        "yoy_pct",
+        "usd_million",
+    ],
+};
+const MIRROR_MAGNETS_US: Source = Source {
+    query: "mirror_magnets_us",
+    columns: &[
+        "period",
+        "china_reports_t",
+        "us_reports_next_month_t",
+        "gap_lag1_pct",
+    ],
+};
+
+/// Every saved query the brief reads, with the columns it needs.
+pub const SOURCES: [Source; 6] = [
+    MAGNETS_TOTAL_MONTHLY,
+    MAGNETS_BY_DESTINATION,
+    LOWEST_SINCE,
+    ELEMENT_EXPORTS_MONTHLY,
+    HEADLINE_MONTHLY,
+    MIRROR_MAGNETS_US,
+];
 
 /// Brief charts are drawn narrower than the command line's, to fit the page.
 const SIZE: (u32, u32) = (900, 460);
-
-/// What every section needs: the session, where the saved queries are, the month.
-pub(crate) struct Context<'a> {
-    pub(crate) session: &'a QuerySession,
-    pub(crate) sql_dir: &'a Path,
-    /// First day of the brief's month.
-    pub(crate) day: i32,
-    pub(crate) events: &'a [PolicyEvent],
-}
 
 fn figure(label: &str, value: String, note: String, source: &str) -> Figure {
     Figure {
@@ -53,11 +97,11 @@ fn chart_svg(answer: &Answer, title: &str, events: &[PolicyEvent]) -> Result<Str
 pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
         .run(
-            "magnets_total_monthly",
+            &MAGNETS_TOTAL_MONTHLY,
             &[("from", ctx.month(-23)), ("to", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
     let figures = vec![
@@ -105,18 +149,18 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
 /// Magnets by destination, the US highlighted, and the US "lowest since".
 pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
-        .run("magnets_by_destination", &[("month", ctx.month(0))])
+        .run(&MAGNETS_BY_DESTINATION, &[("month", ctx.month(0))])
         .await?;
     let low = ctx
         .run(
-            "lowest_since",
+            &LOWEST_SINCE,
             &[("partner", "USA".into()), ("month", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let us = t.find("partner", "USA");
     let get = |c: &str| us.and_then(|r| t.get(r, c).number());
-    let since = low.table.get(0, "lowest_since").date();
+    let since = low.get(0, "lowest_since").date();
     let lowest = match (us, since) {
         (None, _) => "n/a".to_owned(),
         (Some(_), Some(d)) => format!("lowest since {}", &format_date(d)[..7]),
@@ -138,7 +182,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             "US share of magnet exports",
             get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
             match us {
-                Some(r) => format!("rank {} of {} destinations", r + 1, t.rows.len()),
+                Some(r) => format!("rank {} of {} destinations", r + 1, t.len()),
                 None => "no exports to the US this month".into(),
             },
             &a.source,
@@ -146,7 +190,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         figure(
             "US, lowest since",
             since.map_or_else(|| lowest.clone(), |d| format_date(d)[..7].to_owned()),
-            match low.table.get(0, "tonnes_then").number() {
+            match low.get(0, "tonnes_then").number() {
                 Some(v) => format!("the last month as low: {}", fmt_quantity(Some(v), "t")),
                 None => lowest.clone(),
             },
@@ -158,12 +202,8 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         header: ["destination", "tonnes", "month before", "MoM", "share"]
             .map(String::from)
             .to_vec(),
-        rows: t
-            .rows
-            .iter()
-            .enumerate()
-            .take(10)
-            .map(|(r, _)| {
+        rows: (0..t.len().min(10))
+            .map(|r| {
                 vec![
                     format!(
                         "{} ({})",
@@ -179,9 +219,9 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
                 ]
             })
             .collect(),
-        highlight: (0..t.rows.len().min(10)).map(|r| Some(r) == us).collect(),
+        highlight: (0..t.len().min(10)).map(|r| Some(r) == us).collect(),
     };
-    let leader = if t.rows.is_empty() {
+    let leader = if t.len() == 0 {
         "no destination".to_owned()
     } else {
         format!(
@@ -218,7 +258,7 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
     for (symbol, name) in [("Dy", "Dysprosium"), ("Tb", "Terbium")] {
         let a = ctx
             .run(
-                "element_exports_monthly",
+                &ELEMENT_EXPORTS_MONTHLY,
                 &[
                     ("element", symbol.into()),
                     ("from", ctx.month(-17)),
@@ -226,12 +266,12 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
                 ],
             )
             .await?;
-        let t = &a.table;
+        let t = &a;
         let at = |day: i32| {
             t.find_date("period", day)
                 .and_then(|r| t.get(r, "kg").number())
         };
-        let prev_day = crate::chart::table::add_months(ctx.day, -1);
+        let prev_day = add_months(ctx.day, -1);
         figures.push(figure(
             &format!("{name} ({symbol}) exports"),
             fmt_quantity(at(ctx.day), "kg"),
@@ -270,8 +310,8 @@ pub(crate) async fn elements(ctx: &Context<'_>) -> Result<Section, ReportError> 
     })
 }
 
-fn period_points(t: &Table, column: &str) -> Vec<(i32, f64)> {
-    (0..t.rows.len())
+fn period_points(t: &Answer, column: &str) -> Vec<(i32, f64)> {
+    (0..t.len())
         .filter_map(|r| Some((t.get(r, "period").date()?, t.get(r, column).number()?)))
         .collect()
 }
@@ -280,11 +320,11 @@ fn period_points(t: &Table, column: &str) -> Vec<(i32, f64)> {
 pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
         .run(
-            "headline_monthly",
+            &HEADLINE_MONTHLY,
             &[("from", ctx.month(-23)), ("to", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
     let unit = row.map(|r| t.get(r, "unit").text()).unwrap_or_default();
@@ -330,11 +370,11 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
 pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let a = ctx
         .run(
-            "mirror_magnets_us",
+            &MIRROR_MAGNETS_US,
             &[("from", ctx.month(-10)), ("to", ctx.month(0))],
         )
         .await?;
-    let t = &a.table;
+    let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
     let figures = vec![

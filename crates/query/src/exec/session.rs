@@ -1,0 +1,294 @@
+//! Sessions: one warehouse snapshot, resolved once when the session opens, registered in a
+//! DataFusion context; SQL planned read-only with bound parameters.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use datafusion::common::ParamValues;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use rareflow_warehouse::Warehouse;
+use rareflow_warehouse::remote::{RemoteWarehouse, WarehouseLocation};
+
+use super::guard::{read_only_options, refuse_writes};
+use crate::catalog::Catalog;
+use crate::cte::plan_sharing_ctes;
+use crate::error::QueryError;
+use crate::error::sql_error;
+
+/// Where a session's plans run. CTEs read more than once are computed first into this
+/// process's memory (`cte.rs`), which only a plan run here can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// In this process (DataFusion): shared CTEs are computed once.
+    Here,
+    /// On a cluster (Ballista): every CTE stays inline in the plan sent there.
+    OnCluster,
+}
+
+/// The snapshot a session reads, resolved once at open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Snapshot {
+    /// A snapshot folder on this machine.
+    Folder(PathBuf),
+    /// A snapshot in object storage, by URL.
+    Url(PathBuf),
+}
+
+/// A session over the published snapshot of a warehouse, resolved once at open: every
+/// query of the session sees the same state, even while a run publishes a new one.
+pub struct QuerySession {
+    ctx: Arc<SessionContext>,
+    snapshot: Snapshot,
+    runs: Runs,
+    /// The tables the session registered, with their descriptions.
+    catalog: Arc<Catalog>,
+}
+
+impl QuerySession {
+    /// Opens the warehouse at `root` (a warehouse folder or a snapshot folder, or
+    /// `s3://bucket/prefix` with the S3 client configured from the `AWS_*` variables; any
+    /// other URL scheme is refused), on a new context whose plans run here.
+    pub async fn open(root: &Path) -> Result<QuerySession, QueryError> {
+        QuerySession::open_with(root, Catalog::default()).await
+    }
+
+    /// As [`QuerySession::open`], registering the tables of `catalog` (the sources of
+    /// another registry). On S3, the tables of rareflow's own sources.
+    pub async fn open_with(root: &Path, catalog: Catalog) -> Result<QuerySession, QueryError> {
+        let ctx = SessionContext::new_with_config(crate::catalog::session_config());
+        let location = WarehouseLocation::parse(root)?;
+        QuerySession::at_with(ctx, location, Runs::Here, catalog).await
+    }
+
+    /// Opens the warehouse at `root` on a ready context whose plans run on a cluster (see
+    /// [`crate::ballista`]): the snapshot's tables are registered in `ctx`.
+    pub async fn with_context(
+        ctx: SessionContext,
+        root: &Path,
+    ) -> Result<QuerySession, QueryError> {
+        QuerySession::at(ctx, WarehouseLocation::parse(root)?, Runs::OnCluster).await
+    }
+
+    /// Opens a warehouse in object storage on a ready context whose plans run on a cluster:
+    /// its `current` pointer is read once, here (see [`crate::remote`]).
+    /// [`QuerySession::snapshot`] is the snapshot's URL.
+    pub async fn with_remote(
+        ctx: SessionContext,
+        remote: &RemoteWarehouse,
+    ) -> Result<QuerySession, QueryError> {
+        QuerySession::on_store(ctx, remote, Runs::OnCluster).await
+    }
+
+    /// The one way every constructor opens a session: the snapshot of `location`
+    /// registered in `ctx`, CTEs shared as `runs` allows.
+    pub async fn at(
+        ctx: SessionContext,
+        location: WarehouseLocation,
+        runs: Runs,
+    ) -> Result<QuerySession, QueryError> {
+        QuerySession::at_with(ctx, location, runs, Catalog::default()).await
+    }
+
+    /// As [`QuerySession::at`], with the tables of `catalog` for a local warehouse.
+    pub async fn at_with(
+        ctx: SessionContext,
+        location: WarehouseLocation,
+        runs: Runs,
+        catalog: Catalog,
+    ) -> Result<QuerySession, QueryError> {
+        // The store is chosen by the location's URL scheme (as delta-rs's
+        // `ObjectStoreFactory` is): a folder needs none, `s3://` takes its client from the
+        // `AWS_*` variables.
+        let root = match location {
+            WarehouseLocation::Local(root) => root,
+            WarehouseLocation::S3(s3) => {
+                let remote = RemoteWarehouse::from_env(s3)?;
+                return QuerySession::on_store(ctx, &remote, runs).await;
+            }
+        };
+        let snapshot = Warehouse::new(&root).current()?;
+        catalog.register_snapshot(&ctx, &snapshot).await?;
+        Ok(QuerySession {
+            ctx: Arc::new(ctx),
+            snapshot: Snapshot::Folder(snapshot),
+            runs,
+            catalog: Arc::new(catalog),
+        })
+    }
+
+    async fn on_store(
+        ctx: SessionContext,
+        remote: &RemoteWarehouse,
+        runs: Runs,
+    ) -> Result<QuerySession, QueryError> {
+        let url = crate::remote::register_remote_snapshot(&ctx, remote).await?;
+        Ok(QuerySession {
+            ctx: Arc::new(ctx),
+            snapshot: Snapshot::Url(PathBuf::from(url)),
+            runs,
+            catalog: Arc::new(Catalog::default()),
+        })
+    }
+
+    /// A session over tables already registered in `ctx` (tests, in-memory tables).
+    pub fn over_context(ctx: SessionContext, runs: Runs) -> QuerySession {
+        QuerySession {
+            ctx: Arc::new(ctx),
+            snapshot: Snapshot::Url(PathBuf::new()),
+            runs,
+            catalog: Arc::new(Catalog::default()),
+        }
+    }
+
+    /// The tables this session registers, with their descriptions.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The snapshot this session reads.
+    pub fn snapshot(&self) -> &Path {
+        match &self.snapshot {
+            Snapshot::Folder(path) | Snapshot::Url(path) => path,
+        }
+    }
+
+    /// An engine error while running the SQL of `origin`: a damaged file of a local
+    /// snapshot is named ([`QueryError::Damaged`]), any other error is [`sql_error`]'s.
+    pub(crate) fn engine_error(&self, origin: &str, e: DataFusionError) -> QueryError {
+        if let Snapshot::Folder(dir) = &self.snapshot
+            && reads_data(&e)
+            && let Some((file, source)) = super::damaged::first_damaged(dir)
+        {
+            return QueryError::Damaged {
+                origin: origin.to_owned(),
+                file,
+                source,
+            };
+        }
+        sql_error(origin, e, &self.table_names())
+    }
+
+    /// The DataFusion context (tables registered).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Names of the tables registered in the session, sorted.
+    pub fn table_names(&self) -> Vec<String> {
+        let mut names = self
+            .ctx
+            .catalog("datafusion")
+            .and_then(|c| c.schema("public"))
+            .map(|s| s.table_names())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// Plans `sql` read-only with `params` bound, and starts it. `origin` names the SQL
+    /// (a file path) in errors.
+    pub async fn stream(
+        &self,
+        origin: &str,
+        sql: &str,
+        params: ParamValues,
+    ) -> Result<SendableRecordBatchStream, QueryError> {
+        let err = |e| self.engine_error(origin, e);
+        let (plan, _shared) = if self.runs == Runs::Here {
+            let check = |plan: &LogicalPlan| {
+                refuse_writes(origin, plan).map_err(|e| DataFusionError::External(Box::new(e)))?;
+                read_only_options().verify_plan(plan)
+            };
+            let (plan, shared) = plan_sharing_ctes(&self.ctx, sql, &params, &check)
+                .await
+                .map_err(err)?;
+            (plan, Some(shared))
+        } else {
+            let plan = self
+                .ctx
+                .state()
+                .create_logical_plan(sql)
+                .await
+                .map_err(err)?;
+            (plan, None)
+        };
+        refuse_writes(origin, &plan)?;
+        read_only_options().verify_plan(&plan).map_err(err)?;
+        let df = self.ctx.execute_logical_plan(plan).await.map_err(err)?;
+        let df = df.with_param_values(params).map_err(err)?;
+        let stream = df.execute_stream().await.map_err(err)?;
+        // Errors while the rows stream name the SQL (and a damaged file) too; the stream
+        // carries them as the engine's `External`, which `QueryError::from` unwraps.
+        let schema = stream.schema();
+        let session = self.clone_handle();
+        let origin = origin.to_owned();
+        let stream = futures::StreamExt::map(stream, move |batch| {
+            batch.map_err(|e| match e {
+                DataFusionError::External(_) => e,
+                e => DataFusionError::External(Box::new(session.engine_error(&origin, e))),
+            })
+        });
+        Ok(Box::pin(
+            datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, stream),
+        ))
+    }
+
+    /// Another handle on the same context and snapshot.
+    fn clone_handle(&self) -> QuerySession {
+        QuerySession {
+            ctx: Arc::clone(&self.ctx),
+            snapshot: self.snapshot.clone(),
+            runs: self.runs,
+            catalog: Arc::clone(&self.catalog),
+        }
+    }
+
+    /// As [`QuerySession::stream`], collecting every batch.
+    pub async fn collect(
+        &self,
+        origin: &str,
+        sql: &str,
+        params: ParamValues,
+    ) -> Result<Vec<RecordBatch>, QueryError> {
+        use futures::StreamExt;
+        let mut stream = self.stream(origin, sql, params).await?;
+        let mut out = Vec::new();
+        while let Some(batch) = stream.next().await {
+            out.push(batch.map_err(QueryError::from)?);
+        }
+        Ok(out)
+    }
+}
+
+impl QuerySession {
+    /// As [`QuerySession::collect`], as a [`crate::table::Table`] (which keeps the result's columns even
+    /// when it has no row).
+    pub async fn collect_table(
+        &self,
+        origin: &str,
+        sql: &str,
+        params: ParamValues,
+    ) -> Result<crate::table::Table, QueryError> {
+        use futures::StreamExt;
+        let mut stream = self.stream(origin, sql, params).await?;
+        let schema = stream.schema();
+        let mut batches = Vec::new();
+        while let Some(batch) = stream.next().await {
+            batches.push(batch.map_err(QueryError::from)?);
+        }
+        Ok(crate::table::Table::with_schema(&schema, &batches))
+    }
+}
+
+/// Whether an engine error comes from reading data (Parquet or Arrow decoding), the only
+/// errors a damaged file can cause.
+fn reads_data(e: &DataFusionError) -> bool {
+    matches!(
+        e.find_root(),
+        DataFusionError::ParquetError(_) | DataFusionError::ArrowError(..)
+    )
+}

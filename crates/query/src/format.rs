@@ -1,0 +1,87 @@
+//! Numbers, dates and months as analysts read them, and month arithmetic: shared by the
+//! binary's output and the presentation crate (charts, the brief).
+
+use rareflow_normalize::period::{civil_from_days, month_start};
+
+/// `YYYY-MM-DD`.
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM`.
+pub fn format_month(days: i32) -> String {
+    let (y, m, _) = civil_from_days(days);
+    format!("{y:04}-{m:02}")
+}
+
+/// The first day of the month `months` after the month holding `days` (negative: before).
+pub fn add_months(days: i32, months: i32) -> i32 {
+    let (y, m, _) = civil_from_days(days);
+    let index = y * 12 + (m as i32 - 1) + months;
+    month_start(index.div_euclid(12), (index.rem_euclid(12) + 1) as u32)
+}
+
+/// `November 2025`.
+pub fn month_name(day: i32) -> String {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, _) = civil_from_days(day);
+    format!("{} {y}", NAMES[(m as usize + 11) % 12])
+}
+
+/// A number with thousands separators and `decimals` decimals (`6,150`, `5,493.9`).
+pub fn fmt_number(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
+        None => (text.clone(), None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let negative = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A quantity as the brief writes it: whole numbers without decimals, others with one,
+/// and the unit (`582 t`, `5,493.9 t`).
+pub fn fmt_quantity(v: Option<f64>, unit: &str) -> String {
+    match v {
+        Some(v) if v.fract() == 0.0 => format!("{} {unit}", fmt_number(v, 0)),
+        Some(v) => format!("{} {unit}", fmt_number(v, 1)),
+        None => "n/a".into(),
+    }
+}
+
+/// A change in percent with its sign (`-11.3%`, `+26.5%`).
+pub fn fmt_pct(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v > 0.0 => format!("+{}%", fmt_number(v, 1)),
+        Some(v) => format!("{}%", fmt_number(v, 1)),
+        None => "n/a".into(),
+    }
+}
