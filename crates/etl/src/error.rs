@@ -34,7 +34,7 @@ pub enum EtlError {
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
     /// The raw folder could not be listed.
-    #[error("{path}: cannot list raw files: {source}")]
+    #[error("{path}: cannot list raw files")]
     Discover {
         /// The raw folder.
         path: PathBuf,
@@ -46,7 +46,7 @@ pub enum EtlError {
     #[error(transparent)]
     Reference(#[from] ReferenceError),
     /// Building a batch failed.
-    #[error("building batches: {0}")]
+    #[error("building batches")]
     Arrow(#[from] ArrowError),
     /// A rows-read = loaded + rejected check failed (a bug, never expected).
     #[error("{file}: {read} rows read but {loaded} loaded + {rejected} rejected")]
