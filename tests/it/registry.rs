@@ -13,11 +13,12 @@ use datafusion::common::ParamValues;
 use rareflow_etl::{NoProgress, RunOptions, run_with};
 use rareflow_ingest::Period;
 use rareflow_ingest::{IngestError, Rejected, RowError};
+use rareflow_normalize::batcher::RecordBatcher;
+use rareflow_normalize::output::Output;
 use rareflow_normalize::rows::TradeFlowRow;
 use rareflow_normalize::schema::DESCRIPTION;
 use rareflow_normalize::source::{
-    FileFacts, FilePattern, Gatherer, Normalized, Output, RecordBatcher, Source, SourceFile,
-    WorkSink,
+    FileFacts, FilePattern, Gatherer, Normalized, Source, SourceFile, WorkSink,
 };
 use rareflow_normalize::{PieceError, Reference, Registry, TableDef, registry};
 use rareflow_query::describe::{describe_table, format_tables, table_description};

@@ -3,10 +3,12 @@
 use rareflow_ingest::census::{CensusRecord, read_census};
 use rareflow_ingest::{Flow, IngestError, Rejected, RowError};
 
+use crate::batcher::RecordBatcher;
 use crate::codes::{BREAKDOWN, SCHEDULE_C};
+use crate::output::Output;
 use crate::reference::Reference;
 use crate::rows::TradeFlowRow;
-use crate::source::{FileFacts, FilePattern, Output, RecordBatcher, Source, SourceFile, WorkSink};
+use crate::source::{FileFacts, FilePattern, Source, SourceFile, WorkSink};
 use crate::units::kg_factor;
 
 /// Source name of US Census rows.

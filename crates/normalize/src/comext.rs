@@ -17,10 +17,12 @@
 use rareflow_ingest::comext::{ComextRecord, read_comext};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
+use crate::batcher::RecordBatcher;
 use crate::codes::EUROSTAT_GEO;
+use crate::output::Output;
 use crate::reference::Reference;
 use crate::rows::TradeFlowRow;
-use crate::source::{FileFacts, FilePattern, Output, RecordBatcher, Source, SourceFile, WorkSink};
+use crate::source::{FileFacts, FilePattern, Source, SourceFile, WorkSink};
 
 /// Source name of Eurostat Comext rows.
 pub const COMEXT: &str = "comext";

@@ -3,10 +3,12 @@
 use rareflow_ingest::comtrade::{ComtradeRecord, read_comtrade};
 use rareflow_ingest::{IngestError, Rejected, RowError};
 
+use crate::batcher::RecordBatcher;
 use crate::codes::{BREAKDOWN, M49};
+use crate::output::Output;
 use crate::reference::Reference;
 use crate::rows::TradeFlowRow;
-use crate::source::{FileFacts, FilePattern, Output, RecordBatcher, Source, SourceFile, WorkSink};
+use crate::source::{FileFacts, FilePattern, Source, SourceFile, WorkSink};
 use crate::units::kg_factor;
 
 /// UN Comtrade downloads under `comtrade/`.

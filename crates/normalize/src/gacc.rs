@@ -19,10 +19,11 @@ use arrow::error::ArrowError;
 use rareflow_ingest::text::BadLineKind;
 use rareflow_ingest::{Chunk, Flow, GaccFile, GaccLayout, IngestError, Language, Period, RowError};
 
+use crate::output::Output;
 use crate::piece::PieceError;
 use crate::reference::Reference;
 use crate::rows::{RejectRows, Release, TradeFlowRow};
-use crate::source::{FileFacts, FilePattern, Normalized, Output, Source, SourceFile, WorkSink};
+use crate::source::{FileFacts, FilePattern, Normalized, Source, SourceFile, WorkSink};
 use crate::units::kilograms;
 
 /// The source name of China Customs detail data.

@@ -21,6 +21,7 @@
 //! - [`units`] and [`period`]: unit conversion and calendar arithmetic shared by all sources
 //!   (the [`Period`] a figure covers is `rareflow_ingest::Period`).
 
+pub mod batcher;
 pub mod census;
 pub mod codes;
 pub mod comext;

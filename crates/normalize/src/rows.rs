@@ -17,7 +17,7 @@ use crate::schema::{REJECTS, TRADE_FLOWS};
 /// One `trade_flows` row, borrowed from the record it came from. Start from
 /// [`TradeFlowRow::new`] and set what the source knows (`..TradeFlowRow::new(..)`); what is
 /// derived (year, month and first day of the period, `hs6` and `hs_level` from the code,
-/// `value_usd`) is filled in by [`crate::source::Output::push`].
+/// `value_usd`) is filled in by [`crate::output::Output::push`].
 #[derive(Debug, Clone, Copy)]
 pub struct TradeFlowRow<'a> {
     /// Source name (`gacc`, ...).
@@ -244,7 +244,7 @@ impl TradeFlowRows {
         self.len == 0
     }
 
-    /// Appends one row, with its value in US dollars (see [`crate::source::Output::push`]).
+    /// Appends one row, with its value in US dollars (see [`crate::output::Output::push`]).
     pub(crate) fn push(&mut self, r: &TradeFlowRow<'_>, value_usd: Option<f64>) {
         let (year, month, period) = period_columns(r.period);
         let (hs6, hs_level) = hs_parts(r.hs_code);
