@@ -1,4 +1,4 @@
--- description: What revisions changed: each figure a later release replaced, old against new (kg and US dollars), with both releases named.
+-- description: What revisions changed: each figure a later release replaced, old against new (kg and US dollars), with both releases named. A release that changed neither (the dollar twin of a yuan download) is not a change.
 -- topic: data quality
 -- param: from month = 2018-01 : first period (YYYY-MM)
 -- param: to month = 2030-12 : last period (YYYY-MM)
@@ -33,4 +33,5 @@ JOIN new n
  AND n.hs_code = o.hs_code AND n.partner_code = o.partner_code
  AND n.classification = o.classification
  AND n.customs_regime IS NOT DISTINCT FROM o.customs_regime
+WHERE (o.kg IS DISTINCT FROM n.kg) OR (round(o.usd) IS DISTINCT FROM round(n.usd))
 ORDER BY o.period, o.hs_code, o.partner, o.customs_regime, o.release_seq

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rareflow_etl::{EtlError, FileOutcome, Hooks, NoProgress, RunOptions, RunSummary};
 
-use crate::support::{gb18030, query, scalar, write_raw};
+use crate::support::{gb18030, query, query_cmd, scalar, stderr, stdout, write_raw};
 
 const HEADER_CNY: &str = "\"数据年月\",\"贸易伙伴编码\",\"贸易伙伴名称\",\"商品编码\",\"商品名称\",\"第一数量\",\"第一计量单位\",\"第二数量\",\"第二计量单位\",\"人民币\",";
 const HEADER_USD: &str = "\"数据年月\",\"贸易伙伴编码\",\"贸易伙伴名称\",\"商品编码\",\"商品名称\",\"第一数量\",\"第一计量单位\",\"第二数量\",\"第二计量单位\",\"美元\",";
@@ -289,6 +289,10 @@ fn a_yuan_and_a_dollar_download_of_one_query_are_one_figure() {
             ),
             vec![vec!["USD"]]
         );
+        // They are no revision: nothing changed.
+        let changes = query_cmd(wh.path(), &["run", "revision_changes", "-f", "csv"]);
+        assert!(changes.status.success(), "{}", stderr(&changes));
+        assert_eq!(stdout(&changes).lines().count(), 1, "{}", stdout(&changes));
     }
 }
 
