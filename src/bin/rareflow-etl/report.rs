@@ -171,7 +171,7 @@ pub(crate) fn print_summary(summary: &RunSummary) {
     if without_usd > 0 {
         println!(
             "{without_usd} loaded rows have no US dollar value: their month has no exchange rate \
-             in fx_rates.csv (add it to data/reference/fx_rates.csv and run again with --full)"
+             in fx_rates.csv (add it to data/reference/fx_rates.csv and run again: new rates normalize every file again)"
         );
     }
     let skipped: Vec<_> = summary.skipped().collect();
