@@ -22,6 +22,7 @@ mod files;
 mod pinned_store;
 mod runs;
 mod stats;
+mod upkeep;
 mod write;
 
 use std::path::Path;
@@ -47,6 +48,7 @@ pub use files::{ActiveFile, active_files, table_layout};
 pub use pinned_store::PinnedStore;
 pub use runs::RunRecord;
 pub use stats::add_for_file;
+pub use upkeep::Vacuumed;
 
 /// A warehouse of Delta tables at a root URL: a local folder (`file:///...`) or a prefix
 /// of an S3-compatible bucket (`s3://bucket/prefix/`), through the same code.

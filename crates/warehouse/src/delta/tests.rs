@@ -209,3 +209,77 @@ for v in (1, 2):
          2 1 ['USA'] 592000.0 [2025] [11]\n"
     );
 }
+
+/// Vacuum deletes what no kept version names, never the files of the run readers pin,
+/// even when a later run committed but died before recording itself; a checkpoint leaves
+/// every version readable.
+#[tokio::test]
+async fn vacuum_spares_the_pinned_run_and_checkpoints_keep_versions_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = DeltaWarehouse::local(dir.path()).unwrap();
+    let mut adds = Vec::new();
+    for (run, name) in [
+        (1, "part-a.parquet"),
+        (2, "part-b.parquet"),
+        (3, "part-c.parquet"),
+    ] {
+        let add = write_file(&wh, name, &[("USA", Some(run as f64))]).await;
+        let table = wh.latest("trade_flows").await.unwrap();
+        let removes = match &table {
+            Some(t) => t
+                .snapshot()
+                .unwrap()
+                .log_data()
+                .iter()
+                .map(|f| f.remove_action(true))
+                .collect(),
+            None => Vec::new(),
+        };
+        let versions = wh
+            .commit_tables(run, &[change(vec![add.clone()], removes)])
+            .await
+            .unwrap();
+        adds.push(add);
+        if run < 3 {
+            // Run 3 dies after its commit, before its record: readers stay on run 2.
+            wh.record_run(&RunRecord {
+                run_id: run,
+                finished_at: run,
+                versions,
+            })
+            .await
+            .unwrap();
+        }
+    }
+    let folder = dir.path().join("trade_flows/year=2025/month=11");
+    let planned = wh.vacuum(std::time::Duration::ZERO, true).await.unwrap();
+    assert_eq!(planned.len(), 1);
+    assert_eq!(planned[0].files, ["year=2025/month=11/part-a.parquet"]);
+    assert!(
+        folder.join("part-a.parquet").is_file(),
+        "a dry run deletes nothing"
+    );
+
+    wh.vacuum(std::time::Duration::ZERO, false).await.unwrap();
+    assert!(!folder.join("part-a.parquet").exists());
+    assert!(folder.join("part-b.parquet").is_file(), "pinned by run 2");
+    assert!(
+        folder.join("part-c.parquet").is_file(),
+        "the latest version"
+    );
+
+    wh.checkpoint("trade_flows").await.unwrap();
+    let log: Vec<_> = std::fs::read_dir(dir.path().join("trade_flows/_delta_log"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        log.iter().any(|f| f.ends_with(".checkpoint.parquet")),
+        "{log:?}"
+    );
+    let pinned = wh.newest_run().await.unwrap().unwrap();
+    let files = active_files(&wh, "trade_flows", pinned.versions["trade_flows"])
+        .await
+        .unwrap();
+    assert_eq!(files[0].path, "year=2025/month=11/part-b.parquet");
+}
