@@ -283,3 +283,45 @@ async fn vacuum_spares_the_pinned_run_and_checkpoints_keep_versions_readable() {
         .unwrap();
     assert_eq!(files[0].path, "year=2025/month=11/part-b.parquet");
 }
+
+/// Every commit PUT of a run (a table's log entry, the run record) takes effect but its
+/// answer is lost: the run reports an error, and doing the run again finishes it with one
+/// copy of every figure, never two.
+#[tokio::test]
+async fn a_lost_answer_is_found_in_the_log_and_nothing_is_applied_twice() {
+    use super::lost_answer::LostAnswer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LostAnswer::new(Arc::new(
+        object_store::local::LocalFileSystem::new(),
+    )));
+    let wh = DeltaWarehouse::local_through(dir.path(), store.clone()).unwrap();
+    let add = write_file(&wh, "part-a.parquet", &[("USA", Some(582_000.0))]).await;
+    // The create (version 0) goes through; the run's own commit (version 1) loses its answer.
+    wh.commit_tables(1, &[change(vec![], vec![])])
+        .await
+        .unwrap();
+    store.arm("_delta_log/00000000000000000002.json");
+    let lost = wh
+        .commit_tables(2, &[change(vec![add.clone()], vec![])])
+        .await;
+    assert!(lost.is_err(), "the lost answer is an error: {lost:?}");
+    assert_eq!(store.lost.lock().unwrap().len(), 1);
+    // Again: the log already carries run 2, so nothing is committed twice.
+    let versions = wh
+        .commit_tables(2, &[change(vec![add.clone()], vec![])])
+        .await
+        .unwrap();
+    assert_eq!(versions["trade_flows"], 2);
+    let record = RunRecord {
+        run_id: 2,
+        finished_at: 2,
+        versions,
+    };
+    store.arm("_rareflow/runs/");
+    assert!(wh.record_run(&record).await.is_err());
+    wh.record_run(&record).await.unwrap();
+    assert_eq!(wh.newest_run().await.unwrap(), Some(record));
+    let files = active_files(&wh, "trade_flows", 2).await.unwrap();
+    assert_eq!(files.len(), 1, "one copy of the file: {files:?}");
+    assert!(wh.latest("trade_flows").await.unwrap().unwrap().version() == Some(2));
+}
