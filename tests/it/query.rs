@@ -213,3 +213,34 @@ fn readme_table_of_tables_matches_describe() {
         );
     }
 }
+
+/// Every way of opening a session goes through one constructor: the same tables, and CTEs
+/// shared exactly when the plans run in this process.
+#[test]
+fn the_session_constructors_agree_on_tables_and_shared_ctes() {
+    use datafusion::prelude::SessionContext;
+    use rareflow_query::{QuerySession, Runs};
+    use rareflow_warehouse::remote::WarehouseLocation;
+    let wh = bundled_warehouse();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let open = QuerySession::open(wh).await.unwrap();
+        let cluster = QuerySession::with_context(SessionContext::new(), wh)
+            .await
+            .unwrap();
+        let at = QuerySession::at(
+            SessionContext::new(),
+            WarehouseLocation::Local(wh.to_path_buf()),
+            Runs::Here,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (open.runs(), cluster.runs(), at.runs()),
+            (Runs::Here, Runs::OnCluster, Runs::Here)
+        );
+        assert_eq!(open.table_names(), cluster.table_names());
+        assert_eq!(open.table_names(), at.table_names());
+        assert!(open.table_names().contains(&"trade_flows".to_owned()));
+    });
+}

@@ -144,6 +144,11 @@ impl QuerySession {
         }
     }
 
+    /// Where this session's plans run, which decides whether CTEs read twice are shared.
+    pub fn runs(&self) -> Runs {
+        self.runs
+    }
+
     /// The tables this session registers, with their descriptions.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
