@@ -127,12 +127,13 @@ impl<'a> Batch<'a> {
                 self.progress,
                 false,
             );
-            let result =
-                load_file(source, file, planned.release, &cx, &mut self.sinks).and_then(|loaded| {
-                    let gathered = loaded.gathered.clone();
+            let result = load_file(source, file, planned.release, &cx, &mut self.sinks).and_then(
+                |mut loaded| {
+                    let gathered = std::mem::take(&mut loaded.gathered);
                     hand_over(&mut self.sinks, source.name(), &file.relative, gathered)?;
                     Ok(loaded)
-                });
+                },
+            );
             self.dirty.extend(self.sinks.flows.take_touched());
             match result {
                 Ok(loaded) => self.log_file(planned, source.name(), &loaded)?,

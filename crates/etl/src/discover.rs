@@ -35,8 +35,13 @@ fn folder_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
 }
 
 /// Walks `dir`: real folders before links, each in name order, so a folder reached both
-/// directly and through a link (`latest -> 2025`) is listed under its real path.
-fn walk(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// directly and through a link (`latest -> 2025`) is listed under its real path. Each file
+/// comes with its size, from the metadata that told it is a file.
+fn walk(
+    dir: &Path,
+    seen: &mut HashSet<(u64, u64)>,
+    out: &mut Vec<(PathBuf, u64)>,
+) -> std::io::Result<()> {
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -63,7 +68,7 @@ fn walk(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) -> s
                 walk(&path, seen, out)?;
             }
         } else {
-            out.push(path);
+            out.push((path, meta.len()));
         }
     }
     Ok(())
@@ -85,7 +90,7 @@ pub fn discover(raw: &Path, registry: &Registry) -> std::io::Result<(Vec<RawFile
     }
     walk(raw, &mut seen, &mut paths)?;
     let (mut files, mut ignored) = (Vec::new(), Vec::new());
-    for path in paths {
+    for (path, bytes) in paths {
         let relative = path
             .strip_prefix(raw)
             .unwrap_or(&path)
@@ -95,7 +100,6 @@ pub fn discover(raw: &Path, registry: &Registry) -> std::io::Result<(Vec<RawFile
             .join("/");
         match registry.source_for(&relative, &path) {
             Some(source) => {
-                let bytes = std::fs::metadata(&path)?.len();
                 files.push(RawFile {
                     path,
                     relative,

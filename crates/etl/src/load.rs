@@ -191,28 +191,18 @@ pub(crate) fn load_file(
         // results: dropping the receiver ends the workers, which ends the reader.
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
         let mut next = 0u64;
-        let mut outcome = Ok(());
-        for result in done_rx {
-            let done = match result {
-                Ok(done) => done,
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
+        let outcome = (|| -> Result<(), EtlError> {
+            for result in done_rx {
+                let done = result?;
+                waiting.insert(done.seq, done);
+                while let Some(done) = waiting.remove(&next) {
+                    next += 1;
+                    write_piece(done, sinks, &mut loaded, cx.gather_only)?;
+                    cx.hooks.point("after-chunk");
                 }
-            };
-            waiting.insert(done.seq, done);
-            while let Some(done) = waiting.remove(&next) {
-                next += 1;
-                if let Err(e) = write_piece(done, sinks, &mut loaded, cx.gather_only) {
-                    outcome = Err(e);
-                    break;
-                }
-                cx.hooks.point("after-chunk");
             }
-            if outcome.is_err() {
-                break;
-            }
-        }
+            Ok(())
+        })();
         // Every thread is joined here, so a panic is an error for this file, never an
         // abort of the run (`thread::scope` would re-raise it).
         let panicked = |panic: Box<dyn Any + Send>| EtlError::Panicked {

@@ -88,10 +88,10 @@ impl std::fmt::Display for FileOutcome {
             FileOutcome::Skipped { error } => write!(f, "skipped: {error}"),
             FileOutcome::KeptPrevious { error, loaded_at } => {
                 let day = loaded_at.div_euclid(86_400_000_000) as i32;
-                let (y, m, d) = rareflow_normalize::period::civil_from_days(day);
+                let day = rareflow_normalize::period::format_date(day);
                 write!(
                     f,
-                    "kept the version loaded on {y:04}-{m:02}-{d:02}; this one was skipped: {error}"
+                    "kept the version loaded on {day}; this one was skipped: {error}"
                 )
             }
         }

@@ -47,6 +47,12 @@ pub fn parse_date(text: &str) -> Option<i32> {
     (civil_from_days(days) == (y, m, d)).then_some(days)
 }
 
+/// A `Date32` as `YYYY-MM-DD`: the inverse of [`parse_date`].
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

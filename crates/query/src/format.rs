@@ -1,13 +1,8 @@
 //! Numbers, dates and months as analysts read them, and month arithmetic: shared by the
 //! binary's output and the presentation crate (charts, the brief).
 
+pub use rareflow_normalize::period::format_date;
 use rareflow_normalize::period::{civil_from_days, month_start};
-
-/// `YYYY-MM-DD`.
-pub fn format_date(days: i32) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
 
 /// `YYYY-MM`.
 pub fn format_month(days: i32) -> String {

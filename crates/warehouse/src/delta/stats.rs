@@ -8,6 +8,7 @@ use arrow::datatypes::{DataType, Schema, TimeUnit};
 use deltalake_core::kernel::Add;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
+use rareflow_normalize::period::format_date as date;
 use serde_json::{Map, Value, json};
 
 /// The `Add` for a data file of `size` bytes at `path` (relative to the table), whose
@@ -125,11 +126,6 @@ fn bounds(ty: &DataType, stats: &Statistics) -> Option<(Value, Value)> {
         }
         _ => None,
     }
-}
-
-fn date(days: i32) -> String {
-    let (y, m, d) = rareflow_normalize::period::civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Microseconds since the epoch as Delta's statistics write them: RFC 3339, milliseconds
