@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use rareflow::{Failure, Output, Request, print_error, run_and_print};
 use rareflow_query::ballista::Engine;
 use rareflow_query::params::{bind, parse_assignment};
-use rareflow_query::{AsOf, OutputFormat, ParamSpec, ParamType, QueryError, SavedQuery};
+use rareflow_query::{AsOf, OutputFormat, ParamSpec, ParamType, Pin, QueryError, SavedQuery};
 
 /// Exit codes, shown at the end of `--help`.
 const EXIT_CODES: &str = "\
@@ -41,6 +41,13 @@ struct Cli {
     /// or a release number (see `ingest_log.release_seq`). Default: the latest figures.
     #[arg(long, global = true, value_parser = AsOf::parse)]
     as_of: Option<AsOf>,
+    /// Read the warehouse as the last run that finished by this time left it (RFC 3339,
+    /// e.g. 2026-12-03T07:55:00Z; see `rareflow-etl history`). Default: the newest run.
+    #[arg(long, global = true, value_parser = parse_instant, conflicts_with = "run")]
+    at: Option<i64>,
+    /// Read the warehouse as run N left it (see `rareflow-etl history`).
+    #[arg(long, global = true, value_name = "N")]
+    run: Option<i64>,
     /// Folder of saved queries.
     #[arg(long, global = true, env = "RAREFLOW_SQL_DIR", default_value = "sql")]
     sql_dir: PathBuf,
@@ -188,8 +195,19 @@ fn write_out(path: Option<&std::path::Path>, text: &str) -> Result<(), QueryErro
 async fn execute(cli: Cli) -> Result<(), Failure> {
     let as_of = cli.as_of.unwrap_or(AsOf::Latest);
     // The warehouse on the chosen engine, for the commands that query it.
+    let pin = match (cli.run, cli.at) {
+        (Some(n), _) => Pin::Run(n),
+        (None, Some(t)) => Pin::At(t),
+        (None, None) => Pin::Newest,
+    };
     let open = || {
-        rareflow_query::ballista::open(cli.engine, cli.scheduler.as_deref(), &cli.warehouse, as_of)
+        rareflow_query::ballista::open(
+            cli.engine,
+            cli.scheduler.as_deref(),
+            &cli.warehouse,
+            as_of,
+            pin,
+        )
     };
     match cli.command {
         Command::List => {
@@ -285,4 +303,14 @@ impl From<OutputArgs> for Output {
 fn chart_note(params: &[(String, String)]) -> String {
     let given: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     given.join(", ")
+}
+
+/// RFC 3339 (`2026-12-03T07:55:00Z`) to UTC microseconds.
+fn parse_instant(text: &str) -> Result<i64, String> {
+    let t = humantime::parse_rfc3339_weak(text)
+        .map_err(|e| format!("expected a time like 2026-12-03T07:55:00Z: {e}"))?;
+    let since = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| format!("{text}: before 1970"))?;
+    Ok(since.as_micros() as i64)
 }

@@ -1,8 +1,8 @@
 //! Data checks (`checks/*.sql`): the bundled data passes every one, and a warehouse with one
 //! planted defect fails exactly the check that guards against it.
 //!
-//! A broken warehouse is a copy of the bundled snapshot with one extra Parquet file holding
-//! the bad rows (a snapshot folder opens as a warehouse on its own).
+//! A broken warehouse is a copy of the bundled warehouse with one extra Parquet file holding
+//! the bad rows, committed as a run of its own.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,11 +11,10 @@ use arrow::array::RecordBatch;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ParamValues;
-use datafusion::parquet::arrow::ArrowWriter;
 use rareflow_query::{CheckOutcome, QuerySession, run_checks};
 use tempfile::TempDir;
 
-use crate::support::{bundled_warehouse, copy_dir, repo};
+use crate::support::{bundled_warehouse, copy_dir, plant_file, repo};
 
 fn outcomes(snapshot: &Path) -> Vec<CheckOutcome> {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -38,10 +37,7 @@ fn failures(outcomes: &[CheckOutcome]) -> Vec<(String, u64)> {
 /// (from the bundled data) written as one more file at `file` (relative to the snapshot).
 fn planted(plants: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new().unwrap();
-    let current = rareflow_warehouse::Warehouse::new(bundled_warehouse())
-        .current()
-        .unwrap();
-    copy_dir(&current, dir.path());
+    copy_dir(bundled_warehouse(), dir.path());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let selected: Vec<_> = rt.block_on(async {
         // Select everything first: the planted files must not feed each other.
@@ -61,13 +57,8 @@ fn planted(plants: &[(&str, &str)]) -> TempDir {
         assert_eq!(rows, 1, "{sql} should select one row to plant");
         let path = dir.path().join(file);
         assert!(path.parent().unwrap().is_dir(), "{file}: no such partition");
-        let out = std::fs::File::create(&path).unwrap();
         let batches: Vec<RecordBatch> = batches.iter().map(plain_strings).collect();
-        let mut writer = ArrowWriter::try_new(out, batches[0].schema(), None).unwrap();
-        for b in &batches {
-            writer.write(b).unwrap();
-        }
-        writer.close().unwrap();
+        plant_file(dir.path(), file, &batches);
     }
     dir
 }
@@ -109,10 +100,7 @@ const NOV_2025: &str = "trade_flows/year=2025/month=11/part-planted.parquet";
 
 #[test]
 fn the_bundled_data_passes_every_check() {
-    let current = rareflow_warehouse::Warehouse::new(bundled_warehouse())
-        .current()
-        .unwrap();
-    let outcomes = outcomes(&current);
+    let outcomes = outcomes(bundled_warehouse());
     let mut names: Vec<&str> = outcomes.iter().map(|o| o.name.as_str()).collect();
     names.sort();
     assert_eq!(

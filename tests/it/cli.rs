@@ -232,7 +232,8 @@ fn etl_without_a_subcommand_is_run_with_clap_defaults() {
         "{}",
         stdout(&out)
     );
-    assert!(wh.path().join("current").exists());
+    assert!(wh.path().join("_rareflow/runs").is_dir());
+    assert!(wh.path().join("trade_flows/_delta_log").is_dir());
 }
 
 #[test]
@@ -258,7 +259,9 @@ fn etl_errors_print_each_cause_once_with_their_exit_code() {
     assert!(text.starts_with("rareflow-etl: error: "), "{text}");
     assert_eq!(text.matches("raw folder not found").count(), 1, "{text}");
     assert!(
-        text.ends_with("rareflow-etl: the warehouse was not changed\n"),
+        text.ends_with(
+            "rareflow-etl: the warehouse was not changed (readers see it as before this run)\n"
+        ),
         "{text}"
     );
 

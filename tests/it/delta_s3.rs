@@ -10,8 +10,8 @@ use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::path::Path as ObjectPath;
 use rareflow_query::delta_tables::register_run;
+use rareflow_warehouse::S3Location;
 use rareflow_warehouse::delta::{DeltaWarehouse, Remove, RunRecord, TableChange};
-use rareflow_warehouse::remote::S3Location;
 
 use crate::s3::Moto;
 use crate::support::rows;

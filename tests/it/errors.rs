@@ -28,8 +28,8 @@ fn a_damaged_warehouse_file_is_named_and_parquet_error_shown_once() {
     run_etl(&repo().join("data/raw"), wh.path()).unwrap();
     let mut files = Vec::new();
     parquet_files(
-        &wh.path().join("snapshots"),
-        "trade_flows/year=2025/month=11",
+        &wh.path().join("trade_flows"),
+        "year=2025/month=11",
         &mut files,
     );
     assert_eq!(files.len(), 1, "{files:?}");

@@ -68,9 +68,7 @@ fn a_bad_file_fails_the_whole_run_by_default_and_is_skipped_with_keep_going() {
 fn exit_codes_for_a_held_lock_and_bad_usage() {
     let raw = TempDir::new().unwrap();
     let wh = TempDir::new().unwrap();
-    let lock = rareflow_warehouse::Warehouse::new(wh.path())
-        .lock(false)
-        .unwrap();
+    let lock = crate::support::hold_lock(wh.path()).unwrap();
     let out = etl(raw.path(), wh.path(), &[]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("another rareflow-etl run"));

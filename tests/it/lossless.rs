@@ -125,12 +125,7 @@ fn a_panic_inside_a_piece_is_an_error_naming_the_file_never_an_abort() {
         other => panic!("expected a panic turned error, got {other:?}"),
     }
     // Nothing was published.
-    assert!(
-        rareflow_warehouse::Warehouse::new(wh.path())
-            .published()
-            .unwrap()
-            .is_none()
-    );
+    assert!(crate::support::newest_run(wh.path()).is_none());
 
     // Loaded once; then a new version panics part-way under --keep-going: the rows of
     // its first piece go, the version loaded before stays whole.
@@ -296,15 +291,54 @@ fn a_yuan_and_a_dollar_download_of_one_query_are_one_figure() {
     }
 }
 
-#[cfg(unix)]
+/// A data file the newest run names but that is gone is an error naming it, for a query
+/// and for a run that reads it back, never 0 rows.
 #[test]
-fn a_current_link_to_a_missing_snapshot_is_an_error_not_an_empty_warehouse() {
+fn a_missing_data_file_is_an_error_not_an_empty_table() {
     let (raw, wh) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write_raw(raw.path(), FILE, &november_cny());
     run(&options(raw.path(), wh.path()));
-    let link = wh.path().join("current");
-    std::fs::remove_file(&link).unwrap();
-    std::os::unix::fs::symlink("snapshots/999999", &link).unwrap();
+    let run_files = crate::support::run_files(wh.path());
+    let (gone, _) = run_files
+        .iter()
+        .find(|(p, _)| p.starts_with("trade_flows/year=2025/month=11/"))
+        .unwrap();
+    std::fs::remove_file(wh.path().join(gone)).unwrap();
+    let out = crate::support::query_cmd(wh.path(), &["sql", "SELECT COUNT(*) FROM trade_flows"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let name = gone.rsplit('/').next().unwrap();
+    assert!(
+        crate::support::stderr(&out).contains(name),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    // A run that settles November reads the file back: an error naming it, and nothing
+    // of that run is recorded.
+    let revised = download(HEADER_CNY, &[("502", "美国", "592,000", "42,032,000")]);
+    write_raw(
+        raw.path(),
+        "gacc/export/2025/magnets_202511_cny_rev1.csv",
+        &revised,
+    );
     let e = rareflow_etl::run(&options(raw.path(), wh.path()), &NoProgress).unwrap_err();
-    assert!(e.to_string().contains("999999, which is missing"), "{e}");
+    assert!(e.to_string().contains(name), "{e}");
+    assert_eq!(
+        crate::support::newest_run(wh.path()).unwrap().record.run_id,
+        1
+    );
+    // A full run reads every raw file again and writes the missing file back (its content
+    // names it: the same name), so the warehouse answers again.
+    std::fs::remove_file(
+        raw.path()
+            .join("gacc/export/2025/magnets_202511_cny_rev1.csv"),
+    )
+    .unwrap();
+    let mut full = options(raw.path(), wh.path());
+    full.full = true;
+    run(&full);
+    assert!(wh.path().join(gone).is_file());
+    assert_eq!(
+        crate::support::scalar(wh.path(), "SELECT COUNT(*) FROM trade_flows"),
+        "2"
+    );
 }

@@ -12,8 +12,6 @@ mod cli;
 mod comext;
 mod comtrade_shapes;
 mod corpus;
-// The Delta warehouse on S3 (moto): only with `--features delta`.
-#[cfg(feature = "delta")]
 mod delta_s3;
 mod errors;
 mod etl_cli;

@@ -220,7 +220,7 @@ fn readme_table_of_tables_matches_describe() {
 fn the_session_constructors_agree_on_tables_and_shared_ctes() {
     use datafusion::prelude::SessionContext;
     use rareflow_query::{QuerySession, Runs};
-    use rareflow_warehouse::remote::WarehouseLocation;
+    use rareflow_warehouse::WarehouseLocation;
     let wh = bundled_warehouse();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

@@ -5,9 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rareflow_warehouse::Warehouse;
-
-use crate::support::{copy_dir, etl, query, raw_without_2026, repo, scalar, tree};
+use crate::support::{copy_dir, etl, hold_lock, query, raw_without_2026, repo, run_files, scalar};
 
 /// The November 2025 English file's US magnet rows, revised up by 10 t, as a new release.
 fn revised_november(raw: &Path) {
@@ -146,31 +144,53 @@ fn an_unchanged_rerun_does_almost_nothing_and_untouched_partitions_are_reused() 
     let first = etl(raw.path(), wh.path(), None, false);
     let again = etl(raw.path(), wh.path(), None, false);
     assert!(!again.published, "nothing changed: nothing is written");
-    assert_eq!(again.snapshot, first.snapshot);
+    assert_eq!(again.run_id, first.run_id);
     assert!(again.files.iter().all(|f| f.is_unchanged()));
 
-    // A new release for November rewrites November only; every other partition is a hard
-    // link to the previous snapshot's file.
+    // A new release for November rewrites November only (in both tables); every other
+    // file of every partitioned table is the same file, same path and bytes, untouched.
+    let before = run_files(wh.path());
+    let modified = |path: &str| {
+        std::fs::metadata(wh.path().join(path))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let times: Vec<_> = before.iter().map(|(p, _)| modified(p)).collect();
     revised_november(raw.path());
     let third = etl(raw.path(), wh.path(), None, false);
-    use std::os::unix::fs::MetadataExt;
-    let inode = |snapshot: &Path, part: &str| {
-        std::fs::metadata(
-            snapshot
-                .join("trade_flows")
-                .join(part)
-                .join("part-00000.parquet"),
-        )
-        .unwrap()
-        .ino()
+    assert_eq!(third.run_id, Some(2));
+    let after = run_files(wh.path());
+    let november = |p: &str| p.contains("/year=2025/month=11/");
+    let partitioned =
+        |p: &str| p.starts_with("trade_flows/") || p.starts_with("trade_flows_superseded/");
+    let untouched = |files: &[(String, Vec<u8>)]| -> Vec<(String, Vec<u8>)> {
+        files
+            .iter()
+            .filter(|(p, _)| partitioned(p) && !november(p))
+            .cloned()
+            .collect()
     };
-    assert_eq!(
-        inode(&first.snapshot, "year=2025/month=10"),
-        inode(&third.snapshot, "year=2025/month=10")
-    );
-    assert_ne!(
-        inode(&first.snapshot, "year=2025/month=11"),
-        inode(&third.snapshot, "year=2025/month=11")
+    assert_eq!(untouched(&after), untouched(&before));
+    for ((path, _), time) in before.iter().zip(&times) {
+        if partitioned(path) && !november(path) {
+            assert_eq!(modified(path), *time, "{path} was written again");
+        }
+    }
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|f| !before.contains(f))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        changed
+            .iter()
+            .any(|p| p.starts_with("trade_flows/year=2025/month=11/"))
+            && changed
+                .iter()
+                .any(|p| p.starts_with("trade_flows_superseded/year=2025/month=11/"))
+            && changed.iter().all(|p| !partitioned(p) || november(p)),
+        "{changed:?}"
     );
     // Removing a file that alone reported its months drops them.
     std::fs::remove_file(
@@ -244,7 +264,7 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
     let wh = tempfile::TempDir::new().unwrap();
     etl(small.path(), wh.path(), Some("2026-01-01"), false);
     let before = state(wh.path());
-    let before_files = tree(&Warehouse::new(wh.path()).current().unwrap());
+    let before_files = run_files(wh.path());
     assert_ne!(before, after);
 
     let mut points: Vec<String> = [1, 3, 6, 10, 15, 20, 25]
@@ -260,9 +280,10 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
         [
             "before-reference-tables",
             "before-publish",
-            "synced",
-            "snapshot-renamed",
-            "link-swapped",
+            "files-written",
+            "table-committed:1",
+            "table-committed:2",
+            "run-recorded",
         ]
         .map(String::from),
     );
@@ -270,16 +291,13 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
         let ok = killed_run(&full, wh.path(), ("RAREFLOW_FAIL_AT", point));
         assert!(!ok, "{point}: the run should have died");
         let now = state(wh.path());
-        if point == "link-swapped" {
-            // Killed after the link swap: the new snapshot is published and complete.
+        if point == "run-recorded" {
+            // Killed after the run record: the run is published and complete.
             assert_eq!(now, after, "{point}");
         } else {
+            // Table commits after the record readers pin are invisible to them.
             assert_eq!(now, before, "{point}");
-            assert_eq!(
-                tree(&Warehouse::new(wh.path()).current().unwrap()),
-                before_files,
-                "{point}"
-            );
+            assert_eq!(run_files(wh.path()), before_files, "{point}");
         }
     }
     // SIGKILL by elapsed time, on fresh copies of the "before" warehouse.
@@ -318,10 +336,9 @@ fn kills_at_any_moment_leave_the_warehouse_before_or_after() {
             after,
             "recovery after a kill at {delay_ms} ms"
         );
-        let leftovers: Vec<_> = std::fs::read_dir(wh.path().join("snapshots"))
+        let leftovers: Vec<_> = std::fs::read_dir(wh.path().join("_rareflow/scratch"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with('.'))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
@@ -349,8 +366,11 @@ fn concurrent_runs_wait_or_stop_and_readers_see_old_or_new() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // A run makes its scratch folder once it holds the lock (probing the lock here could
+    // take it from under A).
     let deadline = Instant::now() + Duration::from_secs(60);
-    while Warehouse::new(wh.path()).lock(false).is_ok() {
+    let scratch = wh.path().join("_rareflow/scratch");
+    while std::fs::read_dir(&scratch).map_or(true, |mut d| d.next().is_none()) {
         assert!(Instant::now() < deadline, "run A never took the lock");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt};
 use rareflow_query::QuerySession;
-use rareflow_warehouse::remote::{RemoteWarehouse, S3Location};
+use rareflow_warehouse::S3Location;
+use rareflow_warehouse::delta::DeltaWarehouse;
 use tempfile::TempDir;
 
 use crate::support::{etl_command, raw_without_2026, repo, rows};
@@ -114,14 +115,12 @@ impl Moto {
         )
     }
 
-    fn remote(&self, bucket: &str, prefix: &str) -> RemoteWarehouse {
-        RemoteWarehouse::new(
-            self.store(bucket),
-            S3Location {
-                bucket: bucket.into(),
-                prefix: prefix.into(),
-            },
-        )
+    fn remote(&self, bucket: &str, prefix: &str) -> DeltaWarehouse {
+        let location = S3Location {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        };
+        DeltaWarehouse::s3(&location, self.store(bucket)).unwrap()
     }
 
     fn etl(&self, raw: &Path, warehouse: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
@@ -159,16 +158,14 @@ const STATE: &str = "SELECT (SELECT COUNT(*) FROM trade_flows) AS flows, \
     (SELECT SUM(quantity_kg) FROM trade_flows) AS kg, (SELECT COUNT(*) FROM ingest_log) AS files, \
     (SELECT COUNT(*) FROM rejects) AS rejects";
 
-fn remote_state(remote: &RemoteWarehouse) -> Vec<Vec<String>> {
-    rt().block_on(async {
-        let session = QuerySession::with_remote(
-            datafusion::prelude::SessionContext::new_with_config(rareflow_query::session_config()),
-            remote,
-        )
-        .await
-        .unwrap();
-        session_state(&session).await
-    })
+/// A session over the newest run of `remote`, opened now.
+async fn open(remote: &DeltaWarehouse) -> QuerySession {
+    let run = remote.pin_newest().await.unwrap().expect("a recorded run");
+    QuerySession::over_run(remote, &run).await.unwrap()
+}
+
+fn remote_state(remote: &DeltaWarehouse) -> Vec<Vec<String>> {
+    rt().block_on(async { session_state(&open(remote).await).await })
 }
 
 async fn session_state(session: &QuerySession) -> Vec<Vec<String>> {
@@ -183,12 +180,28 @@ async fn session_state(session: &QuerySession) -> Vec<Vec<String>> {
     rows(&batches)
 }
 
-fn pointer(remote: &RemoteWarehouse) -> Option<String> {
-    rt().block_on(remote.current()).unwrap().map(|p| p.snapshot)
+/// The newest recorded run.
+fn newest(remote: &DeltaWarehouse) -> Option<i64> {
+    rt().block_on(remote.newest_run())
+        .unwrap()
+        .map(|r| r.run_id)
 }
 
-fn snapshot_ids(remote: &RemoteWarehouse) -> Vec<u64> {
-    rt().block_on(remote.snapshot_ids()).unwrap()
+/// Every recorded run.
+fn run_ids(remote: &DeltaWarehouse) -> Vec<i64> {
+    rt().block_on(remote.runs())
+        .unwrap()
+        .iter()
+        .map(|r| r.run_id)
+        .collect()
+}
+
+/// The newest run's data files of `table` (paths in the table).
+fn table_files(remote: &DeltaWarehouse, table: &str) -> Vec<String> {
+    let run = rt().block_on(remote.pin_newest()).unwrap().unwrap();
+    run.table(table)
+        .map(|t| t.files.iter().map(|f| f.path.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Every saved query prints the same CSV from the warehouse at `url` (run with `engine`
@@ -232,8 +245,9 @@ fn saved_queries() -> Vec<String> {
 }
 
 /// A full run, then an incremental one, to `s3://.../wh` and to a folder: every saved query
-/// answers the same, the incremental run copies unchanged partitions server-side, an
-/// unchanged rerun publishes nothing, and old snapshots go.
+/// answers the same, the incremental run leaves untouched partitions' objects where they
+/// are, an unchanged rerun (or a `--full` one that comes out the same) records nothing, and
+/// the lock is released with a conditional write.
 #[test]
 #[ignore = "needs moto_server: scripts/moto.sh"]
 fn an_s3_warehouse_answers_every_saved_query_as_a_folder_does() {
@@ -246,6 +260,7 @@ fn an_s3_warehouse_answers_every_saved_query_as_a_folder_does() {
     let small = raw_without_2026();
     let full = repo().join("data/raw");
     let at = |d: &'static str| ["--loaded-at", d];
+    let mut first_files = Vec::new();
 
     for (raw, day) in [(small.path(), "2026-01-01"), (full.as_path(), "2026-02-01")] {
         let out = moto.etl(raw, local_wh, &at(day), &[]);
@@ -254,46 +269,51 @@ fn an_s3_warehouse_answers_every_saved_query_as_a_folder_does() {
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
         assert!(
-            stdout.contains("published s3://rareflow-same/wh/snapshots/"),
+            stdout.contains("published run ") && stdout.contains("s3://rareflow-same/wh/"),
             "{stdout}"
         );
-        if day == "2026-02-01" {
-            // The reference tables and untouched partitions are equal: copied, not re-sent.
-            let copied = stdout
-                .split("; copied ")
-                .nth(1)
-                .and_then(|s| s.split(' ').next())
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("no copy count in {stdout}"));
-            assert!(copied > 0, "{stdout}");
+        if day == "2026-01-01" {
+            first_files = table_files(&remote, "trade_flows");
         }
     }
-    assert_eq!(pointer(&remote).as_deref(), Some("000002"));
-    assert_eq!(snapshot_ids(&remote), vec![1, 2]);
+    assert_eq!(newest(&remote), Some(2));
+    assert_eq!(run_ids(&remote), vec![1, 2]);
+    // 2025's partitions did not change: the same objects, in both runs.
+    let second_files = table_files(&remote, "trade_flows");
+    let in_2025 = |files: &[String]| -> Vec<String> {
+        files
+            .iter()
+            .filter(|f| f.starts_with("year=2025/"))
+            .cloned()
+            .collect()
+    };
+    assert!(!in_2025(&first_files).is_empty());
+    assert_eq!(in_2025(&second_files), in_2025(&first_files));
+    assert_ne!(second_files, first_files);
 
     saved_queries_answer_alike(&moto, local_wh, url, &[]);
 
-    // Nothing new: nothing written, the pointer stays.
+    // Nothing new: nothing written, no run recorded.
     let out = moto.etl(&full, url, &at("2026-03-01"), &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        !text(&out.stdout).contains("uploaded"),
+        text(&out.stdout).contains("nothing changed"),
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(pointer(&remote).as_deref(), Some("000002"));
-    // --full writes snapshot 3 and removes 1 (neither current nor previous).
+    // --full reads everything again: the unpartitioned tables an incremental run had
+    // written in two parts come out in one (run 3), the partitions byte-identical (kept).
     let out = moto.etl(&full, url, &["--full", "--loaded-at", "2026-02-01"], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(pointer(&remote).as_deref(), Some("000003"));
-    assert_eq!(snapshot_ids(&remote), vec![2, 3]);
-    // The lock is released.
-    let lock = ObjectPath::from("wh/lock");
-    let head = rt().block_on(moto.store("rareflow-same").head(&lock));
-    assert!(
-        matches!(head, Err(object_store::Error::NotFound { .. })),
-        "{head:?}"
-    );
+    assert_eq!(run_ids(&remote), vec![1, 2, 3]);
+    assert_eq!(table_files(&remote, "trade_flows"), second_files);
+    saved_queries_answer_alike(&moto, local_wh, url, &[]);
+    // The lock is released (a conditional update to an expired body, never a delete).
+    let lock = ObjectPath::from("wh/_rareflow/lock");
+    let body = rt()
+        .block_on(async { moto.store("rareflow-same").get(&lock).await?.bytes().await })
+        .unwrap();
+    assert!(text(&body).contains("expires_ms=0"), "{}", text(&body));
     // Data checks run on the bucket as on the folder.
     let check = |wh: &str| {
         Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
@@ -344,12 +364,12 @@ fn other_url_schemes_are_refused_not_written_as_folders() {
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
 }
 
-/// Killed before publishing, after uploading, or after the pointer swap: the pointer names
-/// the old snapshot or the new one, and that snapshot answers in full. The next run takes
-/// over the dead run's lock once it expires and cleans up.
+/// Killed while reading, after uploading, between table commits or after the run record:
+/// readers see the run before or the whole new one. The next run takes over the dead run's
+/// lock once it expires, sets back what the dead run committed, and completes.
 #[test]
 #[ignore = "needs moto_server: scripts/moto.sh"]
-fn s3_runs_killed_at_any_moment_leave_the_pointer_at_old_or_new() {
+fn s3_runs_killed_at_any_moment_leave_readers_at_old_or_new() {
     let moto = Moto::start();
     moto.bucket("rareflow-kill");
     let remote = moto.remote("rareflow-kill", "");
@@ -379,10 +399,12 @@ fn s3_runs_killed_at_any_moment_leave_the_pointer_at_old_or_new() {
     for point in [
         "after-chunk:3",
         "before-publish",
-        "remote-uploaded",
-        "remote-pointer-swapped",
+        "files-written",
+        "table-committed:1",
+        "table-committed:2",
+        "run-recorded",
     ] {
-        let old = pointer(&remote);
+        let old = newest(&remote);
         // --wait: the previous killed run's lock is taken over once it expires (2 s).
         let out = moto.etl(
             &full,
@@ -392,39 +414,32 @@ fn s3_runs_killed_at_any_moment_leave_the_pointer_at_old_or_new() {
         );
         assert!(!out.status.success(), "{point}: the run should have died");
         let now = remote_state(&remote);
-        if point == "remote-pointer-swapped" {
+        if point == "run-recorded" {
             assert_eq!(now, after, "{point}");
-            assert_ne!(pointer(&remote), old, "{point}");
+            assert_ne!(newest(&remote), old, "{point}");
         } else {
             assert_eq!(now, before, "{point}");
-            assert_eq!(pointer(&remote), old, "{point}");
+            assert_eq!(newest(&remote), old, "{point}");
         }
     }
-    // The killed runs left a lock and unpublished snapshots: the next run takes over the
-    // expired lock, publishes, and keeps only the current and previous snapshots.
+    // The last kill left a lock: the next run takes it over once expired, finds nothing to
+    // do, and every figure is there once.
     let out = moto.etl(
         &full,
         url,
-        &["--full", "--loaded-at", "2026-02-01", "--wait"],
+        &["--loaded-at", "2026-02-01", "--wait"],
         &fast_lock,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(remote_state(&remote), after);
-    assert_eq!(
-        snapshot_ids(&remote).len(),
-        2,
-        "{:?}",
-        snapshot_ids(&remote)
-    );
 }
 
-/// Run A pauses between uploading and swapping the pointer. Meanwhile: run B stops at once
-/// on the lock (exit 3); a session opened before the swap keeps reading the old snapshot
-/// after it; and when the pointer changes under A (as if another run had published), A
-/// fails with "another run published first" and overwrites nothing.
+/// Run A pauses after uploading its files, before committing. Meanwhile: run B stops at
+/// once on the lock (exit 3), and a session opened before A commits keeps reading the run
+/// before after A has published.
 #[test]
 #[ignore = "needs moto_server: scripts/moto.sh"]
-fn concurrent_s3_runs_never_both_publish_and_readers_see_one_snapshot() {
+fn concurrent_s3_runs_never_both_publish_and_readers_keep_their_run() {
     let moto = Moto::start();
     moto.bucket("rareflow-race");
     let remote = moto.remote("rareflow-race", "wh");
@@ -435,40 +450,31 @@ fn concurrent_s3_runs_never_both_publish_and_readers_see_one_snapshot() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let before = remote_state(&remote);
     let store = moto.store("rareflow-race");
-    let lock = ObjectPath::from("wh/lock");
-
-    let spawn_paused = || {
-        Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
-            .current_dir(repo())
-            .args(["--log-level", "error", "run", "--quiet", "--raw"])
-            .arg(&full)
-            .args(["--warehouse", url])
-            .env_remove("RAREFLOW_WAREHOUSE")
-            .envs(moto.env())
-            .env("RAREFLOW_PAUSE_AT", "remote-uploaded:4000")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let wait_for_lock = || {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while rt().block_on(store.head(&lock)).is_err() {
-            assert!(Instant::now() < deadline, "run A never took the lock");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    let lock = ObjectPath::from("wh/_rareflow/lock");
+    let held = || {
+        rt().block_on(async { store.get(&lock).await?.bytes().await })
+            .is_ok_and(|b| !text(&b).contains("expires_ms=0"))
     };
 
-    // 1. A publishes; B is refused; a reader opened before the swap sees "before" throughout.
-    let a = spawn_paused();
-    wait_for_lock();
-    let runtime = rt();
-    let session = runtime
-        .block_on(QuerySession::with_remote(
-            datafusion::prelude::SessionContext::new_with_config(rareflow_query::session_config()),
-            &remote,
-        ))
+    let a = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+        .current_dir(repo())
+        .args(["--log-level", "error", "run", "--quiet", "--raw"])
+        .arg(&full)
+        .args(["--warehouse", url])
+        .env_remove("RAREFLOW_WAREHOUSE")
+        .envs(moto.env())
+        .env("RAREFLOW_PAUSE_AT", "files-written:4000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !held() {
+        assert!(Instant::now() < deadline, "run A never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let runtime = rt();
+    let session = runtime.block_on(open(&remote));
     let b = moto.etl(&full, url, &[], &[]);
     assert_eq!(b.status.code(), Some(3), "{}", text(&b.stderr));
     assert!(
@@ -481,62 +487,7 @@ fn concurrent_s3_runs_never_both_publish_and_readers_see_one_snapshot() {
     let after = remote_state(&remote);
     assert_ne!(before, after);
     assert_eq!(runtime.block_on(session_state(&session)), before);
-
-    // 2. The pointer changes while A' is paused: A' loses the race and writes nothing.
-    let out = moto.etl(
-        &full,
-        url,
-        &["--full"],
-        &[("RAREFLOW_S3_LOCK_SECONDS", "60")],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let current = pointer(&remote).unwrap();
-    let ids_before = snapshot_ids(&remote);
-    let a2 = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
-        .current_dir(repo())
-        .args(["--log-level", "error", "run", "--quiet", "--full", "--raw"])
-        .arg(&full)
-        .args(["--warehouse", url])
-        .env_remove("RAREFLOW_WAREHOUSE")
-        .envs(moto.env())
-        .env("RAREFLOW_PAUSE_AT", "remote-uploaded:4000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_lock();
-    // "Another run" publishes: the same snapshot id, but a new object (a new e-tag).
-    std::thread::sleep(Duration::from_millis(1500));
-    let body = format!("{current}\n");
-    runtime
-        .block_on(store.put(
-            &ObjectPath::from("wh/current"),
-            PutPayload::from(body.clone()),
-        ))
-        .unwrap();
-    let a2 = a2.wait_with_output().unwrap();
-    assert_eq!(a2.status.code(), Some(3), "{}", text(&a2.stderr));
-    assert!(
-        text(&a2.stderr).contains("another run published first"),
-        "{}",
-        text(&a2.stderr)
-    );
-    let got = runtime
-        .block_on(async {
-            store
-                .get(&ObjectPath::from("wh/current"))
-                .await?
-                .bytes()
-                .await
-        })
-        .unwrap();
-    assert_eq!(text(&got), body, "the pointer was overwritten");
-    assert_eq!(
-        snapshot_ids(&remote),
-        ids_before,
-        "the losing run's objects are removed"
-    );
-    assert_eq!(remote_state(&remote), after);
+    assert_eq!(run_ids(&remote), vec![1, 2]);
 }
 
 /// The bucket through Ballista: the in-process scheduler and two executors read the S3

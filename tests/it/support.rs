@@ -199,3 +199,78 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The newest run of a local warehouse, pinned (`None` before the first run).
+pub fn newest_run(warehouse: &Path) -> Option<rareflow_warehouse::delta::PinnedRun> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let wh = rareflow_warehouse::DeltaWarehouse::local(warehouse).unwrap();
+    rt.block_on(wh.pin_newest()).unwrap()
+}
+
+/// The data files of the newest run, each as (path from the warehouse root, bytes),
+/// sorted: what a reader reads, compared exactly.
+pub fn run_files(warehouse: &Path) -> Vec<(String, Vec<u8>)> {
+    let Some(run) = newest_run(warehouse) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<u8>)> = run
+        .store_paths()
+        .map(|(p, _)| {
+            let path = p.to_string();
+            let bytes = std::fs::read(warehouse.join(&path)).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Takes the run lock of a local warehouse as a run would (held until dropped).
+pub fn hold_lock(warehouse: &Path) -> Result<rareflow_warehouse::delta::RunLock, String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let wh = rareflow_warehouse::DeltaWarehouse::local(warehouse).unwrap();
+    rt.block_on(wh.lock("test", std::time::Duration::from_secs(60), false))
+        .map_err(|e| e.to_string())
+}
+
+/// Adds a data file of `batches` at `relative` (`TABLE/k=v/.../NAME.parquet`) to a local
+/// warehouse and records it as a run of its own: a planted defect, as a reader sees it.
+pub fn plant_file(warehouse: &Path, relative: &str, batches: &[RecordBatch]) {
+    use rareflow_warehouse::delta::{RunRecord, TableChange};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let wh = rareflow_warehouse::DeltaWarehouse::local(warehouse).unwrap();
+    let parts: Vec<&str> = relative.split('/').collect();
+    let (table, name) = (parts[0], parts[parts.len() - 1]);
+    let partition: Vec<(&str, &str)> = parts[1..parts.len() - 1]
+        .iter()
+        .map(|p| p.split_once('=').unwrap())
+        .collect();
+    rt.block_on(async {
+        let run = wh.pin_newest().await.unwrap().unwrap();
+        let pinned = run
+            .table(table)
+            .unwrap_or_else(|| panic!("{table}: no such table"));
+        let add = wh
+            .write_file(table, &partition, name, batches)
+            .await
+            .unwrap();
+        let change = TableChange {
+            table: table.to_owned(),
+            schema: pinned.schema.clone(),
+            partition_columns: pinned.partition_columns.clone(),
+            adds: vec![add],
+            removes: vec![],
+        };
+        let run_id = run.record.run_id + 1;
+        let committed = wh.commit_tables(run_id, &[change]).await.unwrap();
+        let mut versions = run.record.versions.clone();
+        versions.extend(committed);
+        wh.record_run(&RunRecord {
+            run_id,
+            finished_at: run.record.finished_at + 1,
+            versions,
+        })
+        .await
+        .unwrap();
+    });
+}

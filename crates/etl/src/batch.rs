@@ -9,7 +9,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rareflow_normalize::schema::{REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL};
 use rareflow_normalize::{Reference, Registry};
-use rareflow_warehouse::merge::{keep_files, list_partitions, read_dir_batches};
+use rareflow_warehouse::merge::{keep_files, read_dir_batches};
 use rareflow_warehouse::{
     IngestLogWriter, LogRow, PartitionAppender, PartitionLayout, Staging, TableWriter,
     WarehouseError,
@@ -182,22 +182,29 @@ impl<'a> Batch<'a> {
         }
     }
 
-    /// Settles `trade_flows`, finishes the unpartitioned tables and writes the side tables
-    /// (gathered, `ingest_log`, reference).
-    pub(crate) fn finish(
-        mut self,
-        previous: Option<&Path>,
+    /// The partitions this run rewrites: those that gained or lost rows, and in a full run
+    /// every partition the previous run had (`before`).
+    pub(crate) fn rewritten(
+        &mut self,
+        before: &BTreeSet<(i32, i32)>,
         incremental: bool,
-        staging: &Staging,
-    ) -> Result<(), EtlError> {
-        // A full run reads everything again, except files kept as they were: only their
-        // rows come over, and every partition is rebuilt.
-        let previous = previous.filter(|_| incremental || !self.kept.is_empty());
-        if let (Some(prev), false) = (previous, incremental) {
-            for table in ["trade_flows", "trade_flows_superseded"] {
-                self.dirty.extend(list_partitions(&prev.join(table))?);
-            }
+    ) -> BTreeSet<(i32, i32)> {
+        if !incremental {
+            self.dirty.extend(before.iter().copied());
         }
+        self.dirty.clone()
+    }
+
+    /// Whether settling reads the previous run's rows: in an incremental run, or a full
+    /// run that keeps files as they were (only their rows come over).
+    pub(crate) fn reads_previous(&self, incremental: bool) -> bool {
+        incremental || !self.kept.is_empty()
+    }
+
+    /// Settles `trade_flows` in the rewritten partitions, finishes the unpartitioned tables
+    /// and writes the side tables (gathered, `ingest_log`, reference). `previous` holds what
+    /// settling reads of the previous run (the rewritten partitions, the carried tables).
+    pub(crate) fn finish(self, previous: Option<&Path>, staging: &Staging) -> Result<(), EtlError> {
         let Sinks {
             flows,
             annual,

@@ -78,6 +78,19 @@ pub enum EtlError {
         /// What the panic said.
         message: String,
     },
+    /// Every table of the run is committed but the run record could not be written:
+    /// readers still see the run before, and the next run sets the tables back.
+    #[error(
+        "run {run_id}: its tables are committed but the run could not be recorded, so readers \
+         still see the run before and the next run sets those tables back"
+    )]
+    Unrecorded {
+        /// The run.
+        run_id: i64,
+        /// Why the record could not be written (boxed: errors travel in every `Result`).
+        #[source]
+        source: Box<WarehouseError>,
+    },
     /// A file's reader handed out pieces of work that never came back (a bug).
     #[error("{file}: {handed_out} pieces of work handed out, {came_back} came back")]
     PiecesLost {
@@ -105,6 +118,18 @@ pub enum GateError {
 }
 
 impl EtlError {
+    /// What the warehouse holds after this error, in words for the run's last line: a run
+    /// is recorded last, so readers see the run before unless the record was written.
+    pub fn warehouse_state(&self) -> &'static str {
+        match self {
+            EtlError::Unrecorded { .. } => {
+                "readers see the warehouse as the run before left it; the next run sets back \
+                 the tables this one committed"
+            }
+            _ => "the warehouse was not changed (readers see it as before this run)",
+        }
+    }
+
     /// Whether the error belongs to one raw file (named in it) rather than to the run:
     /// with `--keep-going` that file is skipped and the run goes on.
     pub fn names_a_file(&self) -> bool {
@@ -128,7 +153,10 @@ impl EtlError {
                 | WarehouseError::LockLost { .. }
                 | WarehouseError::PublishedFirst { .. },
             ) => exit::LOCKED,
-            EtlError::ReferenceDirMissing { .. } => exit::USAGE,
+            EtlError::ReferenceDirMissing { .. }
+            | EtlError::Warehouse(
+                WarehouseError::UnsupportedScheme { .. } | WarehouseError::BadUrl { .. },
+            ) => exit::USAGE,
             _ => exit::FAILED,
         }
     }

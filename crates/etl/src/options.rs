@@ -1,7 +1,10 @@
 //! What a run is told: folders, threads, incremental or full, and the optional hooks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use rareflow_warehouse::delta::{DeltaWarehouse, PinnedRun};
+use std::time::Duration;
 
 use crate::error::GateError;
 use crate::hooks::Hooks;
@@ -9,9 +12,11 @@ use crate::hooks::Hooks;
 /// Target bytes of input per piece of work (a chunk of whole lines).
 pub const DEFAULT_CHUNK_BYTES: usize = rareflow_ingest::text::DEFAULT_CHUNK_BYTES;
 
-/// A last look at the staged snapshot before it is published (data checks). `Err` stops
-/// the publish and says why.
-pub type PublishGate = Arc<dyn Fn(&Path) -> Result<(), GateError> + Send + Sync>;
+/// A last look at the run before it is committed (data checks): the warehouse, and every
+/// table as the run would leave it (its files are written, nothing is committed). `Err`
+/// stops the publish and says why.
+pub type PublishGate =
+    Arc<dyn Fn(&DeltaWarehouse, &PinnedRun) -> Result<(), GateError> + Send + Sync>;
 
 /// What a run needs to know.
 #[derive(Clone)]
@@ -37,11 +42,20 @@ pub struct RunOptions {
     /// A folder with reference files read at run time (today `fx_rates.csv`); the
     /// compiled-in copies are used for what it lacks.
     pub reference_dir: Option<PathBuf>,
-    /// Called with the staged snapshot before publishing.
+    /// Called with the run as it would be before committing it.
     pub gate: Option<PublishGate>,
     /// Test hooks (fail points, pauses); empty unless built with the `failpoints` feature.
     pub hooks: Hooks,
+    /// On object storage, how long the run lock lasts without renewal (renewed every third
+    /// of it while the run works): how long a run that died blocks the next.
+    pub lock_ttl: Duration,
+    /// On object storage, where the run stages its files (default: the system's temporary
+    /// folder); a folder warehouse stages inside itself.
+    pub work_dir: Option<PathBuf>,
 }
+
+/// Default [`RunOptions::lock_ttl`].
+pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(300);
 
 impl std::fmt::Debug for RunOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,6 +70,8 @@ impl std::fmt::Debug for RunOptions {
             .field("keep_going", &self.keep_going)
             .field("reference_dir", &self.reference_dir)
             .field("gate", &self.gate.is_some())
+            .field("lock_ttl", &self.lock_ttl)
+            .field("work_dir", &self.work_dir)
             .finish()
     }
 }
@@ -75,6 +91,8 @@ impl RunOptions {
             reference_dir: None,
             gate: None,
             hooks: Hooks::default(),
+            lock_ttl: DEFAULT_LOCK_TTL,
+            work_dir: None,
         }
     }
 }

@@ -1,7 +1,7 @@
-//! Settling `trade_flows` partition by partition into the staged snapshot: untouched
-//! partitions are hard-linked from the previous snapshot; touched ones get the previous
-//! rows of unchanged files plus the new rows, and where two releases report the same
-//! figure (same key), the later one is current and the earlier moves to
+//! Settling `trade_flows` partition by partition into the staged tables: only the
+//! partitions that changed are staged (the others stay in the tables as they are); each
+//! gets the previous rows of unchanged files plus the new rows, and where two releases
+//! report the same figure (same key), the later one is current and the earlier moves to
 //! `trade_flows_superseded`.
 
 use std::collections::{BTreeSet, HashSet};
@@ -11,8 +11,8 @@ use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
 use rareflow_normalize::schema::TRADE_FLOWS_KEY;
 use rareflow_warehouse::merge::{
-    keep_files, keys_repeat_across_releases, link_dir, list_partitions, partition_dir,
-    read_dir_batches, supersede,
+    keep_files, keys_repeat_across_releases, list_partitions, partition_dir, read_dir_batches,
+    supersede,
 };
 use rareflow_warehouse::{TableWriter, WarehouseError};
 use rayon::prelude::*;
@@ -25,11 +25,11 @@ const SUPERSEDED: &str = "trade_flows_superseded";
 
 /// What settling needs to know.
 pub(crate) struct Settle<'a> {
-    /// The previous snapshot, in an incremental run.
+    /// What settling reads of the previous run (its rewritten partitions), if anything.
     pub(crate) previous: Option<&'a Path>,
     /// Where this run's new rows were written, partitioned.
     pub(crate) incoming: &'a Path,
-    /// The staged snapshot.
+    /// The staged tables.
     pub(crate) staged: &'a Path,
     /// Partitions that gained or lost rows.
     pub(crate) dirty: &'a BTreeSet<(i32, i32)>,
@@ -44,7 +44,7 @@ pub(crate) struct Settle<'a> {
 }
 
 impl Settle<'_> {
-    /// Builds `trade_flows` and `trade_flows_superseded` in the staged snapshot.
+    /// Builds the rewritten partitions of `trade_flows` and `trade_flows_superseded`.
     pub(crate) fn run(&self) -> Result<(), EtlError> {
         for table in [CURRENT, SUPERSEDED] {
             let dir = self.staged.join(table);
@@ -84,9 +84,8 @@ impl Settle<'_> {
     fn partition(&self, p: (i32, i32), repeats: &BTreeSet<(i32, i32)>) -> Result<(), EtlError> {
         let to_current = partition_dir(&self.staged.join(CURRENT), p);
         let to_superseded = partition_dir(&self.staged.join(SUPERSEDED), p);
-        if let (Some(prev), false) = (self.previous, self.dirty.contains(&p)) {
-            link_dir(&partition_dir(&prev.join(CURRENT), p), &to_current)?;
-            link_dir(&partition_dir(&prev.join(SUPERSEDED), p), &to_superseded)?;
+        if self.previous.is_some() && !self.dirty.contains(&p) {
+            // Unchanged: it stays in the tables as it is.
             return Ok(());
         }
         let mut batches = Vec::new();

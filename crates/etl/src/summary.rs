@@ -1,6 +1,6 @@
 //! What a run did, per file and in total, and the progress callbacks.
 
-use std::path::PathBuf;
+use rareflow_warehouse::delta::{Published, RolledBack};
 use std::time::Duration;
 
 /// What happened to one raw file.
@@ -105,12 +105,18 @@ pub struct RunSummary {
     pub files: Vec<FileSummary>,
     /// Files under the raw folder that no source reads.
     pub ignored: Vec<String>,
-    /// The published snapshot.
-    pub snapshot: PathBuf,
+    /// The warehouse's URL.
+    pub warehouse: String,
+    /// The run that published (or, when nothing was published, the newest run before).
+    pub run_id: Option<i64>,
     /// Wall time.
     pub elapsed: Duration,
-    /// False when nothing had changed and no snapshot was written.
+    /// False when nothing had changed and nothing was written.
     pub published: bool,
+    /// Tables a run that died had committed to, set back before this run.
+    pub rolled_back: Vec<RolledBack>,
+    /// What was written, table by table.
+    pub tables: Published,
     /// Set when the reference data or the normalizer changed since the previous run, so
     /// every file was normalized again: what changed, for the summary.
     pub reference_changed: Option<String>,

@@ -53,9 +53,31 @@ pub fn format_date(days: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// UTC microseconds since 1970 as RFC 3339 (`2026-12-03T07:55:00Z`, whole seconds).
+pub fn format_timestamp_us(us: i64) -> String {
+    let seconds = us.div_euclid(1_000_000);
+    let day = seconds.div_euclid(86_400);
+    let s = seconds.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_date(day as i32),
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_print_as_rfc3339() {
+        // 2026-12-03 is day 20,790 since 1970; 07:55:00 is 28,500 s into it.
+        let us = (20_790 * 86_400 + 28_500) * 1_000_000;
+        assert_eq!(format_timestamp_us(us), "2026-12-03T07:55:00Z");
+        assert_eq!(format_timestamp_us(0), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn known_dates() {

@@ -113,7 +113,7 @@ pub async fn brief(
     Ok(Brief {
         month: format_month(day),
         month_name: month_name(day),
-        snapshot: session.snapshot().display().to_string(),
+        snapshot: session.reading().to_owned(),
         key_figures,
         sections: vec![magnets, destinations, elements, headline, mirror, policy],
     })

@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+use crate::delta_tables::Pin;
 use crate::error::QueryError;
 use crate::exec::{AsOf, QuerySession};
 
@@ -67,20 +68,28 @@ impl std::str::FromStr for Engine {
 /// `engine`. `scheduler` (`df://HOST:PORT`) is the Ballista scheduler to connect to; without
 /// it, Ballista runs as an in-process standalone cluster. A scheduler given with the local
 /// engine, or Ballista in a build without the feature, is a usage error.
+///
+/// `pin` picks the recorded run read (the newest, `--run N`, `--at TIME`).
 pub async fn open(
     engine: Engine,
     scheduler: Option<&str>,
     root: &Path,
     as_of: AsOf,
+    pin: Pin,
 ) -> Result<QuerySession, QueryError> {
     match engine {
         Engine::Local => match scheduler {
             Some(url) => Err(QueryError::Usage(format!(
                 "--scheduler {url} is for --engine ballista; the local engine has no scheduler"
             ))),
-            None => QuerySession::open_as_of(root, as_of).await,
+            None => {
+                QuerySession::open_pinned(root, pin)
+                    .await?
+                    .showing(as_of)
+                    .await
+            }
         },
-        Engine::Ballista => open_on_ballista(scheduler, root, as_of).await,
+        Engine::Ballista => open_on_ballista(scheduler, root, as_of, pin).await,
     }
 }
 
@@ -89,6 +98,7 @@ async fn open_on_ballista(
     _scheduler: Option<&str>,
     _root: &Path,
     _as_of: AsOf,
+    _pin: Pin,
 ) -> Result<QuerySession, QueryError> {
     Err(QueryError::Usage(format!(
         "--engine ballista: this rareflow-query was built without the `ballista` feature; \
@@ -101,13 +111,22 @@ async fn open_on_ballista(
     scheduler: Option<&str>,
     root: &Path,
     as_of: AsOf,
+    pin: Pin,
 ) -> Result<QuerySession, QueryError> {
     let ctx = match scheduler {
         Some(url) => cluster::remote(url).await?,
         None => cluster::standalone(STANDALONE_EXECUTORS).await?,
     };
     let name = scheduler.unwrap_or(cluster::STANDALONE).to_owned();
-    let session = QuerySession::with_context(ctx, root).await?;
+    let location = rareflow_warehouse::WarehouseLocation::parse(root)?;
+    let session = QuerySession::pinned(
+        ctx,
+        location,
+        crate::exec::session::Runs::OnCluster,
+        crate::Catalog::default(),
+        pin,
+    )
+    .await?;
     if as_of != AsOf::Latest {
         // The as-of view is a DataFrame view (a table provider that only exists in this
         // process); Ballista serialises the plan for its scheduler and cannot send it.
@@ -311,6 +330,7 @@ mod tests {
             Some("df://localhost:50050"),
             Path::new("/nonexistent"),
             AsOf::Latest,
+            Pin::Newest,
         )
         .await
         else {
@@ -328,6 +348,7 @@ mod tests {
             None,
             Path::new("/nonexistent"),
             AsOf::Latest,
+            Pin::Newest,
         )
         .await
         else {

@@ -1,7 +1,4 @@
-//! Registering a snapshot's tables in DataFusion, and the list of tables with what each holds.
-
-use std::path::Path;
-use std::sync::Arc;
+//! Registering a run's tables in DataFusion, and the list of tables with what each holds.
 
 use arrow::datatypes::Schema;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
@@ -9,7 +6,7 @@ use rareflow_normalize::{Registry, TableDef};
 
 use crate::error::QueryError;
 
-/// The tables a snapshot may hold, as the sources of a [`Registry`] declare them (see
+/// The tables a warehouse may hold, as the sources of a [`Registry`] declare them (see
 /// [`Registry::tables`]): what sessions register and `describe` lists.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -41,25 +38,8 @@ impl Catalog {
         self.tables.iter().find(|t| t.name == name)
     }
 
-    /// Registers every table of the snapshot at `dir` in `ctx`.
-    pub async fn register_snapshot(
-        &self,
-        ctx: &SessionContext,
-        dir: &Path,
-    ) -> Result<(), QueryError> {
-        // A table added in a later version of rareflow is simply absent from an old snapshot.
-        let present: Vec<&str> = self
-            .tables
-            .iter()
-            .map(|t| t.name)
-            .filter(|table| dir.join(table).is_dir())
-            .collect();
-        self.register_tables(ctx, &dir.display().to_string(), &present)
-            .await
-    }
-
-    /// Registers the tables named in `present` of the snapshot at `base`: a folder, or a URL
-    /// such as `s3://bucket/prefix/snapshots/000007` whose object store is registered in `ctx`.
+    /// Registers the tables named in `present` under `base`, a URL whose object store is
+    /// registered in `ctx` (a pinned run: `rareflow-run://N/`).
     pub async fn register_tables(
         &self,
         ctx: &SessionContext,
@@ -69,7 +49,7 @@ impl Catalog {
         for table in &self.tables {
             let name = table.name;
             if !present.contains(&name) {
-                tracing::debug!(table = name, "table folder missing in snapshot");
+                tracing::debug!(table = name, "table not in this run");
                 continue;
             }
             let url = format!("{}/{name}/", base.trim_end_matches('/'));
@@ -119,34 +99,4 @@ pub fn session_config() -> SessionConfig {
         // Filters on rare lines (product_group = 'magnet') skip decoding the other columns.
         .set_bool("datafusion.execution.parquet.pushdown_filters", true)
         .set_bool("datafusion.execution.parquet.reorder_filters", true)
-}
-
-/// Registers every table of the snapshot at `dir` in `ctx` (the tables of rareflow's own
-/// sources: [`Catalog::default`]).
-pub async fn register_snapshot(ctx: &SessionContext, dir: &Path) -> Result<(), QueryError> {
-    Catalog::default().register_snapshot(ctx, dir).await
-}
-
-/// As [`Catalog::register_tables`], for the tables of rareflow's own sources.
-pub async fn register_tables(
-    ctx: &SessionContext,
-    base: &str,
-    present: &[&str],
-) -> Result<(), QueryError> {
-    Catalog::default().register_tables(ctx, base, present).await
-}
-
-/// A new session with the snapshot at `dir` registered.
-pub async fn session_for_snapshot(dir: &Path) -> Result<Arc<SessionContext>, QueryError> {
-    session_with_catalog(dir, &Catalog::default()).await
-}
-
-/// A new session with the tables of `catalog` in the snapshot at `dir` registered.
-pub async fn session_with_catalog(
-    dir: &Path,
-    catalog: &Catalog,
-) -> Result<Arc<SessionContext>, QueryError> {
-    let ctx = SessionContext::new_with_config(session_config());
-    catalog.register_snapshot(&ctx, dir).await?;
-    Ok(Arc::new(ctx))
 }

@@ -1,76 +1,116 @@
-//! Registering a Delta warehouse's tables at the versions one recorded run left them
-//! (cargo feature `delta`, issue 17 in progress). Each table is DataFusion's own listing
-//! table (partition pruning, statistics, filter pushdown as today) over a view of the store
-//! that lists only the pinned versions' files ([`PinnedStore`]), so a query never sees half
-//! a run, nor files a later run replaced.
+//! Registering a warehouse's Delta tables at the versions one recorded run left them. Each
+//! table is DataFusion's own listing table (partition pruning, statistics, filter pushdown)
+//! over a view of the store that lists exactly the pinned versions' files from the log
+//! ([`rareflow_warehouse::delta::PinnedStore`]), so a query never sees half a run, nor files
+//! a later run replaced, and a pinned file that is missing is an error, never 0 rows.
 
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Schema};
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
-use object_store::path::Path as StorePath;
+use datafusion::prelude::SessionContext;
 use rareflow_warehouse::WarehouseError;
-use rareflow_warehouse::delta::{
-    DeltaWarehouse, PinnedStore, RunRecord, active_files, table_layout,
-};
+use rareflow_warehouse::delta::{DeltaWarehouse, PinnedRun, RunRecord};
 
+use crate::catalog::Catalog;
 use crate::error::QueryError;
 
-/// Registers every table of `run` in `ctx`, each at the version `run` recorded.
+/// Which recorded run a session reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pin {
+    /// The newest.
+    #[default]
+    Newest,
+    /// Run N (`--run N`).
+    Run(i64),
+    /// The last run that finished at or before this time, UTC microseconds (`--at`).
+    At(i64),
+}
+
+/// The run `pin` names, opened at its versions. `shown` names the warehouse in errors.
+pub async fn pin_run(
+    warehouse: &DeltaWarehouse,
+    pin: &Pin,
+    shown: &str,
+) -> Result<PinnedRun, QueryError> {
+    let runs = warehouse.runs().await?;
+    let no_run = |what: String| -> QueryError {
+        WarehouseError::NoSuchRun {
+            url: shown.to_owned(),
+            what,
+        }
+        .into()
+    };
+    let range = match (runs.first(), runs.last()) {
+        (Some(a), Some(b)) => format!("runs {} to {} are recorded", a.run_id, b.run_id),
+        _ => "no run is recorded".to_owned(),
+    };
+    let chosen: Option<RunRecord> = match pin {
+        Pin::Newest => runs.last().cloned(),
+        Pin::Run(n) => runs.iter().find(|r| r.run_id == *n).cloned(),
+        Pin::At(t) => runs.iter().rev().find(|r| r.finished_at <= *t).cloned(),
+    };
+    let Some(record) = chosen else {
+        return Err(match pin {
+            Pin::Newest if runs.is_empty() => {
+                WarehouseError::NotAWarehouse { path: shown.into() }.into()
+            }
+            Pin::Run(n) => no_run(format!("no run {n}: {range}")),
+            Pin::At(t) => no_run(format!(
+                "no run had finished by {}: {range}",
+                rareflow_normalize::period::format_timestamp_us(*t)
+            )),
+            Pin::Newest => no_run(range),
+        });
+    };
+    Ok(warehouse.pin(record).await?)
+}
+
+/// Registers every table of `run` that `catalog` declares, each at the version `run`
+/// recorded (a table of a source this catalog lacks stays out, as it is undescribed).
+pub async fn register_pinned(
+    ctx: &SessionContext,
+    warehouse: &DeltaWarehouse,
+    run: &PinnedRun,
+    catalog: &Catalog,
+) -> Result<(), QueryError> {
+    // One store per run: a session pinned to another run gets another name.
+    let base = format!("rareflow-run://{}/", run.record.run_id);
+    let url = url::Url::parse(&base).map_err(|_| WarehouseError::BadUrl {
+        url: base.clone(),
+        expected: "a run URL",
+    })?;
+    ctx.register_object_store(&url, Arc::new(run.view(warehouse)));
+    // A declared table with no file yet (no revision so far in `trade_flows_superseded`)
+    // is an empty table with its columns, as in every run.
+    let present: Vec<&str> = run
+        .tables
+        .keys()
+        .map(String::as_str)
+        .chain(
+            catalog
+                .tables()
+                .iter()
+                .filter(|t| t.fixed_schema)
+                .map(|t| t.name),
+        )
+        .collect();
+    catalog.register_tables(ctx, &base, &present).await?;
+    Ok(())
+}
+
+/// Registers every table of `run` (rareflow's own tables: [`Catalog::default`]).
 pub async fn register_run(
     ctx: &SessionContext,
     warehouse: &DeltaWarehouse,
     run: &RunRecord,
 ) -> Result<(), QueryError> {
-    let mut files = Vec::new();
-    let mut layouts = Vec::new();
-    for (table, &version) in &run.versions {
-        for f in active_files(warehouse, table, version).await? {
-            files.push(StorePath::from(format!("{table}/{}", f.path)));
-        }
-        layouts.push((table, table_layout(warehouse, table, version).await?));
-    }
-    let store = warehouse.store();
-    // One store per run: a session pinned to another run gets another name.
-    let base = format!("rareflow-run://{}/", run.run_id);
-    let url = url::Url::parse(&base).map_err(|_| WarehouseError::BadUrl {
-        url: base.clone(),
-        expected: "a run URL",
-    })?;
-    ctx.register_object_store(&url, Arc::new(PinnedStore::new(store, files)));
-    for (table, (schema, partitions)) in layouts {
-        let file_schema = Schema::new(
-            schema
-                .fields()
-                .iter()
-                .filter(|f| !partitions.contains(f.name()))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
-        let partition_cols: Vec<(String, DataType)> = partitions
-            .iter()
-            .filter_map(|p| {
-                let field = schema.field_with_name(p).ok()?;
-                Some((p.clone(), field.data_type().clone()))
-            })
-            .collect();
-        let options = ParquetReadOptions::default()
-            .schema(&file_schema)
-            .table_partition_cols(partition_cols);
-        ctx.register_parquet(table.as_str(), format!("{base}{table}/"), options)
-            .await
-            .map_err(|error| QueryError::Register {
-                table: table.clone(),
-                error,
-            })?;
-    }
-    Ok(())
+    let pinned = warehouse.pin(run.clone()).await?;
+    register_pinned(ctx, warehouse, &pinned, &Catalog::default()).await
 }
 
 #[cfg(test)]
 mod tests {
     use arrow::array::{Float64Array, RecordBatch, StringArray};
-    use arrow::datatypes::{Field, SchemaRef};
+    use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
     use arrow::util::pretty::pretty_format_batches;
     use rareflow_warehouse::delta::TableChange;
 

@@ -2,32 +2,29 @@
 //!
 //! The analyst's side: saved queries (`sql/*.sql`, each with a header naming it, saying
 //! what it answers and which parameters it takes), parameters bound as values (never pasted
-//! into SQL text), read-only execution against a warehouse snapshot, output formats, and
+//! into SQL text), read-only execution against one recorded run of the warehouse, output formats, and
 //! data checks. The `rareflow-query` binary is a thin layer over this crate, as
 //! datafusion-cli is over DataFusion.
 //!
 //! - [`ballista`]: the same saved SQL on an Apache DataFusion Ballista cluster (feature
 //!   `ballista`).
-//! - `delta_tables` (feature `delta`): a Delta warehouse's tables at a recorded run's
-//!   versions.
-//! - [`catalog`]: registering a snapshot's tables in DataFusion, and the list of tables.
+//! - [`catalog`]: registering a run's tables in DataFusion, and the list of tables.
 //! - [`saved`]: the catalog of saved queries and their headers.
 //! - [`params`]: parameter types and binding.
-//! - [`exec`]: the read-only guard ([`exec::guard`]), sessions over one snapshot opened
+//! - [`exec`]: the read-only guard ([`exec::guard`]), sessions over one recorded run opened
 //!   from a typed warehouse location ([`exec::session`]), and as-of views
 //!   ([`exec::as_of`]).
 //! - [`print`]: table, CSV, JSON and Parquet output.
 //! - [`describe`]: what each table and column holds.
 //! - [`table`]: a result as a small typed table, and [`format`](mod@format): numbers, dates and
 //!   month arithmetic (the input of `rareflow-present`'s charts and brief).
-//! - [`remote`]: sessions over a warehouse in S3-compatible object storage.
+//! - [`delta_tables`]: a warehouse's Delta tables at a recorded run's versions, in a folder or on S3.
 //! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
 
 pub mod ballista;
 pub mod catalog;
 pub mod checks;
 mod cte;
-#[cfg(feature = "delta")]
 pub mod delta_tables;
 pub mod describe;
 pub mod error;
@@ -35,13 +32,13 @@ pub mod exec;
 pub mod format;
 pub mod params;
 pub mod print;
-pub mod remote;
 pub mod saved;
 mod suggest;
 pub mod table;
 
-pub use catalog::{Catalog, register_snapshot, session_config, session_for_snapshot};
+pub use catalog::{Catalog, session_config};
 pub use checks::{CheckOutcome, print_outcomes, run_checks};
+pub use delta_tables::Pin;
 pub use error::QueryError;
 pub use exec::{AsOf, QuerySession, Runs, read_only_options};
 pub use params::{ParamSpec, ParamType};

@@ -30,13 +30,21 @@ pub enum WarehouseError {
         /// The folder.
         path: PathBuf,
     },
-    /// The `current` link names a snapshot that is not there.
-    #[error("{link} names {snapshot}, which is missing: the warehouse is damaged")]
-    SnapshotMissing {
-        /// The link.
-        link: PathBuf,
-        /// The snapshot folder it names.
-        snapshot: PathBuf,
+    /// A warehouse in the snapshot layout of rareflow before Delta tables.
+    #[error(
+        "{url}: this warehouse is in the snapshot layout of earlier rareflow versions (`current`, `snapshots/`); convert it once with `rareflow-etl migrate --warehouse {url}`"
+    )]
+    SnapshotLayout {
+        /// The warehouse.
+        url: String,
+    },
+    /// No recorded run matches what a reader asked for (`--run`, `--at`).
+    #[error("{url}: {what}")]
+    NoSuchRun {
+        /// The warehouse.
+        url: String,
+        /// What was asked for and what there is.
+        what: String,
     },
     /// Reading or writing a Parquet file failed.
     #[error("{path}: Parquet file")]
@@ -100,7 +108,6 @@ pub enum WarehouseError {
         expected: &'static str,
     },
     /// A Delta table's log could not be read or committed.
-    #[cfg(feature = "delta")]
     #[error("{table}: Delta log")]
     Delta {
         /// The table.
@@ -169,7 +176,6 @@ impl WarehouseError {
     }
 
     /// Wraps a Delta error with the table it concerns.
-    #[cfg(feature = "delta")]
     pub fn delta(table: &str) -> impl FnOnce(deltalake_core::DeltaTableError) -> Self {
         let table = table.to_owned();
         move |source| WarehouseError::Delta {

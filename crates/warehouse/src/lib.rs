@@ -1,53 +1,49 @@
 //! # rareflow-warehouse
 //!
-//! The warehouse on disk: where each table lives, how a run writes aside and publishes in
-//! one atomic step, and the lock that keeps two runs apart (used by `rareflow-etl`,
-//! `rareflow-query` and the tests). Registering the tables in DataFusion is
-//! `rareflow_query::catalog`'s job: this crate does not depend on DataFusion.
+//! The warehouse: every table a Delta Lake table under one root, a folder or
+//! `s3://bucket/prefix` through the same code ([`delta`]), and the Parquet writing behind
+//! it. Registering the tables in DataFusion is `rareflow_query`'s job: this crate does not
+//! depend on DataFusion.
 //!
 //! ## Layout
 //! ```text
 //! WAREHOUSE/
-//!   current -> snapshots/000007        relative symlink: the published snapshot
-//!   snapshots/000007/
-//!     trade_flows/year=2025/month=11/part-00000.parquet     Hive partitions, zstd
-//!     trade_flows_superseded/...        figures a later release revised (same layout)
-//!     rejects/part-00000.parquet
-//!     ingest_log/ countries/ products/ fx_rates/ policy_events/
-//!   snapshots/.staging-000008/          a run in progress (ignored by readers, removed if abandoned)
-//!   .lock                               held by the running rareflow-etl
+//!   trade_flows/_delta_log/00000000000000000003.json     each table's Delta log
+//!   trade_flows/year=2025/month=11/part-00000-3f9c….parquet   Hive partitions, zstd
+//!   trade_flows_superseded/ rejects/ ingest_log/ countries/ products/ fx_rates/ ...
+//!   _rareflow/runs/00000000000000000003.json   run 3: the version of each table it left
+//!   _rareflow/lock                               held by the running rareflow-etl
 //! ```
-//! Every snapshot is complete in itself, so DuckDB, Polars or Spark read
-//! `WAREHOUSE/current/trade_flows/` as a Hive-partitioned dataset, and the folder can be
-//! copied or moved (the link is relative).
+//! Spark, DuckDB (`delta_scan`), Polars (`scan_delta`) and Python `deltalake` read each
+//! table at its latest version; rareflow's readers open every table at the versions of the
+//! newest recorded run, so they never see half a run.
 //!
-//! - [`store`]: snapshots, staging, atomic publish, the run lock.
+//! - [`delta`]: tables, commits of a run, run records, recovery, lock, vacuum.
+//! - [`store`]: a run's staged tables in a local folder.
 //! - [`parallel`]: encoding `trade_flows` row groups on worker threads, appending them per partition.
-//! - [`merge`]: reusing untouched partitions, settling revisions ([`merge::supersede`]).
+//! - [`merge`]: settling revisions ([`merge::supersede`]), reading staged folders back.
 //! - [`manifest`]: reading `ingest_log` back for incremental runs; [`ingest_log`]: writing it.
-//! - [`remote`]: the same layout on S3-compatible object storage (pointer, lock, transfers).
-//! - `delta` (cargo feature `delta`, issue 17 in progress): the tables as Delta Lake tables,
-//!   a run committed across tables with application transactions, the run record readers
-//!   pin to.
+//! - [`location`]: a folder or `s3://bucket/prefix`.
 
 mod column;
-#[cfg(feature = "delta")]
 pub mod delta;
 pub mod error;
 mod footprint;
 pub mod ingest_log;
+pub mod location;
 pub mod manifest;
 pub mod merge;
 mod pairs;
 pub mod parallel;
-pub mod remote;
 mod split;
 pub mod store;
 pub mod writer;
 
+pub use delta::DeltaWarehouse;
 pub use error::WarehouseError;
 pub use ingest_log::{IngestLogWriter, LogRow};
+pub use location::{S3Location, WarehouseLocation};
 pub use manifest::{ManifestEntry, read_manifest};
 pub use parallel::{PartitionAppender, PartitionLayout, PartitionRows};
-pub use store::{RunLock, Staging, Warehouse};
+pub use store::Staging;
 pub use writer::{TableWriter, writer_properties};

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done
-  1  failed; the warehouse is unchanged
+  1  failed; readers see the warehouse as before the run
   2  bad usage
   3  another run holds the warehouse lock: retry later (or pass --wait)
   4  --keep-going: published, but some files were skipped (listed above)
@@ -39,7 +39,8 @@ pub(crate) enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Load every raw release into a new warehouse snapshot and publish it atomically.
+    /// Load new and changed raw releases and publish the changed files of every table as
+    /// one run (readers see all of it or none).
     #[command(after_help = "\
 Examples:
   rareflow-etl run                                   # data/raw into ./warehouse
@@ -47,7 +48,7 @@ Examples:
   rareflow-etl run --keep-going                      # publish what reads, list what does not
   rareflow-etl run --check --strict                  # refuse to publish when a data check fails")]
     Run(RunArgs),
-    /// Run the data checks (checks/*.sql) on the published snapshot.
+    /// Run the data checks (checks/*.sql) on the newest run.
     #[command(after_help = "Example:\n  rareflow-etl check --warehouse warehouse")]
     Check {
         #[command(flatten)]
@@ -55,6 +56,45 @@ Examples:
     },
     /// List the sources rareflow reads and where their files go under the raw folder.
     Sources,
+    /// List the recorded runs: id, when it finished, files, the Delta version of each table.
+    #[command(after_help = "Example:\n  rareflow-etl history --warehouse warehouse")]
+    History {
+        /// Warehouse folder, or s3://BUCKET/PREFIX (S3 client from the AWS_* variables).
+        #[arg(long, env = "RAREFLOW_WAREHOUSE", default_value = "warehouse")]
+        warehouse: PathBuf,
+    },
+    /// Delete the data files no table version within --retain names (never those of the
+    /// newest run). Checkpoints are written every 10 commits of a table by `run`.
+    #[command(after_help = "\
+Examples:
+  rareflow-etl vacuum --dry-run                # list what would go
+  rareflow-etl vacuum --retain 0s              # keep only the newest run's files")]
+    Vacuum {
+        /// Warehouse folder, or s3://BUCKET/PREFIX (S3 client from the AWS_* variables).
+        #[arg(long, env = "RAREFLOW_WAREHOUSE", default_value = "warehouse")]
+        warehouse: PathBuf,
+        /// Keep the files of versions replaced less than this long ago (7d, 12h, 0s):
+        /// readers and `rareflow-query --at` within it still find them.
+        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        retain: std::time::Duration,
+        /// List the files, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Wait for a run already writing this warehouse instead of stopping.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Convert a warehouse in the snapshot layout of earlier rareflow versions (`current`,
+    /// `snapshots/`) into Delta tables, in place, keeping every release and revision.
+    #[command(after_help = "Example:\n  rareflow-etl migrate --warehouse /data/rareflow")]
+    Migrate {
+        /// Warehouse folder, or s3://BUCKET/PREFIX (S3 client from the AWS_* variables).
+        #[arg(long, env = "RAREFLOW_WAREHOUSE", default_value = "warehouse")]
+        warehouse: PathBuf,
+        /// Wait for a run already writing this warehouse instead of stopping.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -87,7 +127,7 @@ pub(crate) struct RunArgs {
     /// Do not draw a progress bar or per-file lines.
     #[arg(long)]
     pub(crate) quiet: bool,
-    /// Re-read every raw file instead of reusing unchanged ones from the last snapshot.
+    /// Re-read every raw file instead of keeping the rows of unchanged ones.
     #[arg(long)]
     pub(crate) full: bool,
     /// Record new releases as loaded at this date (YYYY-MM-DD, UTC), for backfilling
@@ -97,7 +137,7 @@ pub(crate) struct RunArgs {
     /// Skip files that cannot be read, publish the rest, list the skipped ones (exit 4).
     #[arg(long, short = 'k')]
     pub(crate) keep_going: bool,
-    /// Run the data checks on the new snapshot before publishing, and print them.
+    /// Run the data checks on the run before committing it, and print them.
     #[arg(long)]
     pub(crate) check: bool,
     /// With --check: do not publish when a check fails.

@@ -3,6 +3,7 @@
 
 mod cli;
 mod report;
+mod upkeep;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,10 +11,10 @@ use std::sync::Arc;
 
 use clap::Parser;
 use rareflow::{Failure, print_error};
-use rareflow_etl::{EtlError, GateError, Hooks, RemoteTarget, RunOptions, exit, run, run_remote};
+use rareflow_etl::{GateError, Hooks, RunOptions, exit, run};
 use rareflow_query::checks::{CheckOutcome, print_outcomes, run_checks};
 use rareflow_query::{QueryError, QuerySession};
-use rareflow_warehouse::remote::{RemoteWarehouse, S3Location, WarehouseLocation};
+use rareflow_warehouse::delta::{DeltaWarehouse, PinnedRun};
 
 use crate::cli::{CheckArgs, Cli, Command, LogFormat, RunArgs};
 use crate::report::{Reporter, print_summary};
@@ -41,6 +42,14 @@ fn main() -> ExitCode {
             }
             exit::OK
         }
+        Command::History { warehouse } => upkeep::history(&warehouse),
+        Command::Vacuum {
+            warehouse,
+            retain,
+            dry_run,
+            wait,
+        } => upkeep::vacuum(&warehouse, retain, dry_run, wait),
+        Command::Migrate { warehouse, wait } => upkeep::migrate(&warehouse, wait),
     };
     ExitCode::from(code)
 }
@@ -89,28 +98,28 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
     };
     if args.check {
         let (dir, strict) = (args.checks_dir.clone(), args.strict);
-        options.gate = Some(Arc::new(move |staged: &Path| {
-            let outcomes =
-                checks_on(staged, &dir).map_err(|e| GateError::ChecksDidNotRun(Box::new(e)))?;
-            let _ = print_outcomes(&outcomes, &mut std::io::stdout());
-            let failed = outcomes.iter().filter(|o| !o.passed()).count();
-            if strict && failed > 0 {
-                return Err(GateError::ChecksFailed { failed });
-            }
-            Ok(())
-        }));
+        options.gate = Some(Arc::new(
+            move |warehouse: &DeltaWarehouse, run: &PinnedRun| {
+                let outcomes = checks_on_run(warehouse, run, &dir)
+                    .map_err(|e| GateError::ChecksDidNotRun(Box::new(e)))?;
+                let _ = print_outcomes(&outcomes, &mut std::io::stdout());
+                let failed = outcomes.iter().filter(|o| !o.passed()).count();
+                if strict && failed > 0 {
+                    return Err(GateError::ChecksFailed { failed });
+                }
+                Ok(())
+            },
+        ));
     }
     let reporter = Reporter::new(args.quiet, log);
-    let outcome = match WarehouseLocation::parse(&args.warehouse) {
-        Ok(WarehouseLocation::Local(_)) => run(&options, &reporter),
-        Ok(WarehouseLocation::S3(location)) => run_on_s3(&options, location, &reporter),
-        Err(e) => {
-            let failure = Failure::from(e);
-            print_error("rareflow-etl", &failure, &mut std::io::stderr().lock());
-            return failure.exit_code();
-        }
-    };
-    match outcome {
+    if let Some(seconds) = std::env::var("RAREFLOW_S3_LOCK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        options.lock_ttl = std::time::Duration::from_secs(seconds.max(1));
+    }
+    options.work_dir = std::env::var_os("RAREFLOW_WORK_DIR").map(Into::into);
+    match run(&options, &reporter) {
         Ok(summary) => {
             print_summary(&summary);
             if summary.skipped().next().is_some() {
@@ -120,50 +129,44 @@ fn run_command(args: RunArgs, log: LogFormat) -> u8 {
             }
         }
         Err(e) => {
+            let state = e.warehouse_state();
             let failure = Failure::from(e);
             print_error("rareflow-etl", &failure, &mut std::io::stderr().lock());
-            eprintln!("rareflow-etl: the warehouse was not changed");
+            if failure.exit_code() != exit::USAGE {
+                eprintln!("rareflow-etl: {state}");
+            }
             failure.exit_code()
         }
     }
 }
 
-/// A run on `s3://bucket/prefix`: the S3 client from the `AWS_*` variables, the lock's
-/// lifetime from `RAREFLOW_S3_LOCK_SECONDS` (default 300).
-fn run_on_s3(
-    options: &RunOptions,
-    location: S3Location,
-    reporter: &Reporter,
-) -> Result<rareflow_etl::RunSummary, EtlError> {
-    let mut target = RemoteTarget::new(RemoteWarehouse::from_env(location)?);
-    if let Some(seconds) = std::env::var("RAREFLOW_S3_LOCK_SECONDS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        target.lock_ttl = std::time::Duration::from_secs(seconds.max(1));
-    }
-    let done = run_remote(options, &target, reporter)?;
-    if let Some(up) = done.upload {
-        println!(
-            "uploaded {} files ({} bytes); copied {} unchanged files ({} bytes) server-side",
-            up.put, up.bytes_put, up.copied, up.bytes_copied
-        );
-    }
-    Ok(done.run)
-}
-
-/// Runs the checks on a warehouse or snapshot folder.
-fn checks_on(warehouse: &Path, dir: &Path) -> Result<Vec<CheckOutcome>, QueryError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn check_runtime() -> Result<tokio::runtime::Runtime, QueryError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|source| QueryError::Output {
             target: "the check runtime".into(),
             source,
-        })?;
-    runtime.block_on(async {
+        })
+}
+
+/// Runs the checks on the newest run of a warehouse.
+fn checks_on(warehouse: &Path, dir: &Path) -> Result<Vec<CheckOutcome>, QueryError> {
+    check_runtime()?.block_on(async {
         let session = QuerySession::open(warehouse).await?;
+        run_checks(&session, dir).await
+    })
+}
+
+/// Runs the checks on a run before it is committed.
+fn checks_on_run(
+    warehouse: &DeltaWarehouse,
+    run: &PinnedRun,
+    dir: &Path,
+) -> Result<Vec<CheckOutcome>, QueryError> {
+    check_runtime()?.block_on(async {
+        let session = QuerySession::over_run(warehouse, run).await?;
         run_checks(&session, dir).await
     })
 }

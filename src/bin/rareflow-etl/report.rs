@@ -125,11 +125,23 @@ fn pad(s: &str, width: usize) -> String {
 
 /// The summary table on standard output.
 pub(crate) fn print_summary(summary: &RunSummary) {
-    if !summary.published {
+    for r in &summary.rolled_back {
         println!(
-            "nothing changed: {} files as in {}; the warehouse was not rewritten ({:.2}s)",
+            "set back {} to {} (version {} was committed by run {} that did not finish)",
+            r.table,
+            r.recorded_version
+                .map_or("empty".to_owned(), |v| format!("version {v}")),
+            r.from_version,
+            r.dead_run.map_or("?".to_owned(), |n| n.to_string()),
+        );
+    }
+    if !summary.published {
+        let run = summary
+            .run_id
+            .map_or("no run yet".to_owned(), |n| format!("run {n}"));
+        println!(
+            "nothing changed: {} files as in {run}; nothing was written ({:.2}s)",
             summary.files.len(),
-            summary.snapshot.display(),
             summary.elapsed.as_secs_f64()
         );
         return;
@@ -205,5 +217,15 @@ pub(crate) fn print_summary(summary: &RunSummary) {
             summary.ignored.join(", ")
         );
     }
-    println!("published {}", summary.snapshot.display());
+    let (added, removed, bytes) = summary
+        .tables
+        .tables
+        .values()
+        .fold((0, 0, 0), |(a, r, b), t| (a + t.0, r + t.1, b + t.2));
+    println!(
+        "published run {} in {}: {} tables changed, {added} files written ({bytes} bytes), {removed} replaced",
+        summary.run_id.unwrap_or_default(),
+        summary.warehouse,
+        summary.tables.tables.len(),
+    );
 }

@@ -1,6 +1,6 @@
 //! Naming a damaged warehouse file. DataFusion reports a Parquet decoding error without the
 //! file it read, so when a query fails that way the session reads the Parquet files of its
-//! (local) snapshot again, page by page, and names the first that fails. This runs on that
+//! run (on this machine) again, page by page, and names the first that fails. This runs on that
 //! failure path only.
 
 use std::fs::File;
@@ -9,29 +9,14 @@ use std::path::{Path, PathBuf};
 use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
-/// The first Parquet file under `dir` (in path order) whose footer or pages cannot be
-/// read, with what reading it gave; `None` when every file reads (or none can be listed).
-pub(crate) fn first_damaged(dir: &Path) -> Option<(PathBuf, ParquetError)> {
-    let mut files = Vec::new();
-    parquet_files(dir, &mut files);
+/// The first of `files` (in path order) whose footer or pages cannot be read (or that is
+/// missing), with what reading it gave; `None` when every file reads.
+pub(crate) fn first_damaged(files: &[PathBuf]) -> Option<(PathBuf, ParquetError)> {
+    let mut files = files.to_vec();
     files.sort();
     files
         .into_iter()
         .find_map(|file| check(&file).err().map(|e| (file, e)))
-}
-
-fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            parquet_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "parquet") {
-            out.push(path);
-        }
-    }
 }
 
 /// Reads every page of every column of `file` (decompressed, not decoded into values).
@@ -75,13 +60,14 @@ mod tests {
             writer.write(&batch).unwrap();
             writer.close().unwrap();
         }
-        assert!(first_damaged(dir.path()).is_none());
+        let files = [dir.path().join("a.parquet"), dir.path().join("b.parquet")];
+        assert!(first_damaged(&files).is_none());
         // The first page header starts right after the 4-byte magic `PAR1`.
         let b = dir.path().join("b.parquet");
         let mut bytes = std::fs::read(&b).unwrap();
         bytes[4..12].fill(0xe4);
         std::fs::write(&b, bytes).unwrap();
-        let (file, _) = first_damaged(dir.path()).expect("b.parquet is damaged");
+        let (file, _) = first_damaged(&files).expect("b.parquet is damaged");
         assert_eq!(file, b);
     }
 }

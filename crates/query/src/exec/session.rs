@@ -1,4 +1,4 @@
-//! Sessions: one warehouse snapshot, resolved once when the session opens, registered in a
+//! Sessions: one recorded run of a warehouse, resolved once when the session opens, registered in a
 //! DataFusion context; SQL planned read-only with bound parameters.
 
 use std::path::{Path, PathBuf};
@@ -10,12 +10,13 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use rareflow_warehouse::Warehouse;
-use rareflow_warehouse::remote::{RemoteWarehouse, WarehouseLocation};
+use rareflow_warehouse::delta::{DeltaWarehouse, PinnedRun};
+use rareflow_warehouse::{WarehouseError, WarehouseLocation};
 
 use super::guard::{read_only_options, refuse_writes};
 use crate::catalog::Catalog;
 use crate::cte::plan_sharing_ctes;
+use crate::delta_tables::{Pin, pin_run, register_pinned};
 use crate::error::QueryError;
 use crate::error::sql_error;
 
@@ -29,43 +30,50 @@ pub enum Runs {
     OnCluster,
 }
 
-/// The snapshot a session reads, resolved once at open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Snapshot {
-    /// A snapshot folder on this machine.
-    Folder(PathBuf),
-    /// A snapshot in object storage, by URL.
-    Url(PathBuf),
+/// What a session reads, resolved once at open.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Reading {
+    /// `WAREHOUSE-URL (run N)`.
+    label: String,
+    /// The run's data files, when they are on this machine (to name a damaged one).
+    local_files: Vec<PathBuf>,
 }
 
-/// A session over the published snapshot of a warehouse, resolved once at open: every
-/// query of the session sees the same state, even while a run publishes a new one.
+/// A session over one recorded run of a warehouse, resolved once at open: every query of
+/// the session sees the same tables at the same versions, even while a run publishes.
 pub struct QuerySession {
     ctx: Arc<SessionContext>,
-    snapshot: Snapshot,
+    reading: Arc<Reading>,
     runs: Runs,
     /// The tables the session registered, with their descriptions.
     catalog: Arc<Catalog>,
 }
 
 impl QuerySession {
-    /// Opens the warehouse at `root` (a warehouse folder or a snapshot folder, or
-    /// `s3://bucket/prefix` with the S3 client configured from the `AWS_*` variables; any
-    /// other URL scheme is refused), on a new context whose plans run here.
+    /// Opens the warehouse at `root` (a folder, or `s3://bucket/prefix` with the S3 client
+    /// configured from the `AWS_*` variables; any other URL scheme is refused) as its
+    /// newest run left it, on a new context whose plans run here.
     pub async fn open(root: &Path) -> Result<QuerySession, QueryError> {
         QuerySession::open_with(root, Catalog::default()).await
     }
 
     /// As [`QuerySession::open`], registering the tables of `catalog` (the sources of
-    /// another registry). On S3, the tables of rareflow's own sources.
+    /// another registry).
     pub async fn open_with(root: &Path, catalog: Catalog) -> Result<QuerySession, QueryError> {
         let ctx = SessionContext::new_with_config(crate::catalog::session_config());
         let location = WarehouseLocation::parse(root)?;
-        QuerySession::at_with(ctx, location, Runs::Here, catalog).await
+        QuerySession::pinned(ctx, location, Runs::Here, catalog, Pin::Newest).await
+    }
+
+    /// Opens the warehouse at `root` as `pin` says (`--run N`, `--at TIME`).
+    pub async fn open_pinned(root: &Path, pin: Pin) -> Result<QuerySession, QueryError> {
+        let ctx = SessionContext::new_with_config(crate::catalog::session_config());
+        let location = WarehouseLocation::parse(root)?;
+        QuerySession::pinned(ctx, location, Runs::Here, Catalog::default(), pin).await
     }
 
     /// Opens the warehouse at `root` on a ready context whose plans run on a cluster (see
-    /// [`crate::ballista`]): the snapshot's tables are registered in `ctx`.
+    /// [`crate::ballista`]): the newest run's tables are registered in `ctx`.
     pub async fn with_context(
         ctx: SessionContext,
         root: &Path,
@@ -73,64 +81,89 @@ impl QuerySession {
         QuerySession::at(ctx, WarehouseLocation::parse(root)?, Runs::OnCluster).await
     }
 
-    /// Opens a warehouse in object storage on a ready context whose plans run on a cluster:
-    /// its `current` pointer is read once, here (see [`crate::remote`]).
-    /// [`QuerySession::snapshot`] is the snapshot's URL.
-    pub async fn with_remote(
-        ctx: SessionContext,
-        remote: &RemoteWarehouse,
-    ) -> Result<QuerySession, QueryError> {
-        QuerySession::on_store(ctx, remote, Runs::OnCluster).await
-    }
-
-    /// The one way every constructor opens a session: the snapshot of `location`
-    /// registered in `ctx`, CTEs shared as `runs` allows.
+    /// The newest run of `location` registered in `ctx`, CTEs shared as `runs` allows.
     pub async fn at(
         ctx: SessionContext,
         location: WarehouseLocation,
         runs: Runs,
     ) -> Result<QuerySession, QueryError> {
-        QuerySession::at_with(ctx, location, runs, Catalog::default()).await
+        QuerySession::pinned(ctx, location, runs, Catalog::default(), Pin::Newest).await
     }
 
-    /// As [`QuerySession::at`], with the tables of `catalog` for a local warehouse.
+    /// As [`QuerySession::at`], with the tables of `catalog`.
     pub async fn at_with(
         ctx: SessionContext,
         location: WarehouseLocation,
         runs: Runs,
         catalog: Catalog,
     ) -> Result<QuerySession, QueryError> {
-        // The store is chosen by the location's URL scheme (as delta-rs's
-        // `ObjectStoreFactory` is): a folder needs none, `s3://` takes its client from the
-        // `AWS_*` variables.
-        let root = match location {
-            WarehouseLocation::Local(root) => root,
-            WarehouseLocation::S3(s3) => {
-                let remote = RemoteWarehouse::from_env(s3)?;
-                return QuerySession::on_store(ctx, &remote, runs).await;
-            }
-        };
-        let snapshot = Warehouse::new(&root).current()?;
-        catalog.register_snapshot(&ctx, &snapshot).await?;
-        Ok(QuerySession {
-            ctx: Arc::new(ctx),
-            snapshot: Snapshot::Folder(snapshot),
-            runs,
-            catalog: Arc::new(catalog),
-        })
+        QuerySession::pinned(ctx, location, runs, catalog, Pin::Newest).await
     }
 
-    async fn on_store(
+    /// The one way every constructor opens a session: the run of `location` that `pin`
+    /// names, each table registered in `ctx` at that run's version. The store is chosen by
+    /// the location's URL scheme (as delta-rs's `ObjectStoreFactory` is).
+    pub async fn pinned(
         ctx: SessionContext,
-        remote: &RemoteWarehouse,
+        location: WarehouseLocation,
         runs: Runs,
+        catalog: Catalog,
+        pin: Pin,
     ) -> Result<QuerySession, QueryError> {
-        let url = crate::remote::register_remote_snapshot(&ctx, remote).await?;
+        let shown = match &location {
+            WarehouseLocation::Local(p) => p.display().to_string(),
+            WarehouseLocation::S3(s3) => s3.url(),
+        };
+        if let WarehouseLocation::Local(p) = &location
+            && !p.is_dir()
+        {
+            return Err(WarehouseError::NotAWarehouse { path: p.clone() }.into());
+        }
+        let warehouse = DeltaWarehouse::open(&location)?;
+        if warehouse.has_snapshot_layout().await? {
+            return Err(WarehouseError::SnapshotLayout { url: shown }.into());
+        }
+        let run = pin_run(&warehouse, &pin, &shown).await?;
+        let label = format!("{shown} (run {})", run.record.run_id);
+        QuerySession::from_run(ctx, &warehouse, &run, runs, catalog, label).await
+    }
+
+    /// A session over `run` of `warehouse` as given: a run not committed yet (the checks
+    /// a run makes before committing), on a new context whose plans run here.
+    pub async fn over_run(
+        warehouse: &DeltaWarehouse,
+        run: &PinnedRun,
+    ) -> Result<QuerySession, QueryError> {
+        let ctx = SessionContext::new_with_config(crate::catalog::session_config());
+        let label = format!(
+            "{} (run {}, not committed)",
+            warehouse.root(),
+            run.record.run_id
+        );
+        QuerySession::from_run(ctx, warehouse, run, Runs::Here, Catalog::default(), label).await
+    }
+
+    async fn from_run(
+        ctx: SessionContext,
+        warehouse: &DeltaWarehouse,
+        run: &PinnedRun,
+        runs: Runs,
+        catalog: Catalog,
+        label: String,
+    ) -> Result<QuerySession, QueryError> {
+        register_pinned(&ctx, warehouse, run, &catalog).await?;
+        let local_files = match warehouse.local_root() {
+            Some(root) => run
+                .store_paths()
+                .map(|(p, _)| root.join(p.as_ref()))
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(QuerySession {
             ctx: Arc::new(ctx),
-            snapshot: Snapshot::Url(PathBuf::from(url)),
+            reading: Arc::new(Reading { label, local_files }),
             runs,
-            catalog: Arc::new(Catalog::default()),
+            catalog: Arc::new(catalog),
         })
     }
 
@@ -138,7 +171,7 @@ impl QuerySession {
     pub fn over_context(ctx: SessionContext, runs: Runs) -> QuerySession {
         QuerySession {
             ctx: Arc::new(ctx),
-            snapshot: Snapshot::Url(PathBuf::new()),
+            reading: Arc::default(),
             runs,
             catalog: Arc::new(Catalog::default()),
         }
@@ -154,19 +187,16 @@ impl QuerySession {
         &self.catalog
     }
 
-    /// The snapshot this session reads.
-    pub fn snapshot(&self) -> &Path {
-        match &self.snapshot {
-            Snapshot::Folder(path) | Snapshot::Url(path) => path,
-        }
+    /// What this session reads: the warehouse and its run (`WAREHOUSE (run N)`).
+    pub fn reading(&self) -> &str {
+        &self.reading.label
     }
 
     /// An engine error while running the SQL of `origin`: a damaged file of a local
-    /// snapshot is named ([`QueryError::Damaged`]), any other error is [`sql_error`]'s.
+    /// warehouse is named ([`QueryError::Damaged`]), any other error is [`sql_error`]'s.
     pub(crate) fn engine_error(&self, origin: &str, e: DataFusionError) -> QueryError {
-        if let Snapshot::Folder(dir) = &self.snapshot
-            && reads_data(&e)
-            && let Some((file, source)) = super::damaged::first_damaged(dir)
+        if reads_data(&e)
+            && let Some((file, source)) = super::damaged::first_damaged(&self.reading.local_files)
         {
             return QueryError::Damaged {
                 origin: origin.to_owned(),
@@ -246,7 +276,7 @@ impl QuerySession {
     fn clone_handle(&self) -> QuerySession {
         QuerySession {
             ctx: Arc::clone(&self.ctx),
-            snapshot: self.snapshot.clone(),
+            reading: Arc::clone(&self.reading),
             runs: self.runs,
             catalog: Arc::clone(&self.catalog),
         }

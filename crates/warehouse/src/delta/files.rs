@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::{Schema, SchemaRef};
 use deltalake_core::kernel::engine::arrow_conversion::TryIntoArrow as _;
+use deltalake_core::kernel::{Add, Remove};
 
 use super::DeltaWarehouse;
 use crate::error::WarehouseError;
@@ -21,6 +22,51 @@ pub struct ActiveFile {
     pub partition_values: HashMap<String, Option<String>>,
     /// Rows, when the file's statistics say.
     pub rows: Option<usize>,
+    /// When it was written, Unix milliseconds (as its `add` says).
+    pub modified_ms: i64,
+    /// Its statistics, as the log holds them (JSON), to add it again unchanged.
+    pub stats: Option<String>,
+}
+
+impl ActiveFile {
+    /// The `(year, month)` of a file of a table partitioned by them.
+    pub fn month(&self) -> Option<(i32, i32)> {
+        let value = |k: &str| self.partition_values.get(k)?.as_deref()?.parse().ok();
+        Some((value("year")?, value("month")?))
+    }
+
+    /// A `remove` of this file, now.
+    pub fn remove(&self) -> Remove {
+        Remove {
+            path: self.path.clone(),
+            data_change: true,
+            deletion_timestamp: Some(now_ms()),
+            extended_file_metadata: Some(true),
+            partition_values: Some(self.partition_values.clone()),
+            size: Some(self.size),
+            ..Default::default()
+        }
+    }
+
+    /// An `add` of this file as it was (to restore it).
+    pub fn add(&self) -> Add {
+        Add {
+            path: self.path.clone(),
+            partition_values: self.partition_values.clone(),
+            size: self.size,
+            modification_time: self.modified_ms,
+            data_change: true,
+            stats: self.stats.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Now, Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The files of `table` at `version`, sorted by path.
@@ -39,6 +85,8 @@ pub async fn active_files(
             size: f.size(),
             partition_values: f.partition_values_map(),
             rows: f.num_records(),
+            modified_ms: f.modification_time(),
+            stats: f.stats(),
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));

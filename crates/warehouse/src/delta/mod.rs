@@ -1,4 +1,4 @@
-//! The warehouse as Delta Lake tables (issue 17, in progress; cargo feature `delta`).
+//! The warehouse as Delta Lake tables.
 //!
 //! Every table is a Delta table under the warehouse root, so Spark, DuckDB (`delta_scan`),
 //! Polars (`scan_delta`) and Python `deltalake` read it without knowing rareflow. A run is
@@ -11,17 +11,22 @@
 //!    ([`runs`]): readers open every table at the versions of the newest recorded run, so a
 //!    query never sees half a run, and a reader keeps its versions to the end.
 //!
-//! A run that died between table commits is finished by committing the same changes again:
-//! tables whose transaction already carries the run id are skipped.
+//! A commit repeated after a lost answer is recognised (the table's transaction already
+//! carries the run id) and not applied twice. A run that died between table commits is
+//! undone by the next run ([`DeltaWarehouse::recover`]): readers never saw it.
 //!
 //! Protocol reader 1 / writer 2 without table features: timestamps carry a time zone (a
 //! naive one would raise the protocol to reader 3 / writer 7).
 
 mod commit;
 mod files;
+mod lock;
 #[cfg(test)]
 mod lost_answer;
+mod pinned;
 mod pinned_store;
+mod publish;
+mod recover;
 mod runs;
 mod stats;
 mod upkeep;
@@ -41,13 +46,17 @@ use object_store::prefix::PrefixStore;
 use url::Url;
 
 use crate::error::WarehouseError;
-use crate::remote::S3Location;
+use crate::location::{S3Location, WarehouseLocation};
 
 pub use commit::{APP_ID, TableChange};
 /// Delta's file actions, as a run builds them.
 pub use deltalake_core::kernel::{Add, Remove};
 pub use files::{ActiveFile, active_files, table_layout};
+pub use lock::{RemoteLock, RunLock};
+pub use pinned::{PinnedRun, PinnedTable};
 pub use pinned_store::PinnedStore;
+pub use publish::{Published, StagedRun};
+pub use recover::{Recovered, RolledBack};
 pub use runs::RunRecord;
 pub use stats::add_for_file;
 pub use upkeep::Vacuumed;
@@ -106,6 +115,63 @@ impl DeltaWarehouse {
         Ok(DeltaWarehouse { root, bucket })
     }
 
+    /// The warehouse at `location`: a folder, or `s3://bucket/prefix` with an S3 client
+    /// configured from the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL` for S3-compatible servers,
+    /// `AWS_ALLOW_HTTP=true` for plain HTTP). The store is chosen by the URL's scheme.
+    pub fn open(location: &WarehouseLocation) -> Result<DeltaWarehouse, WarehouseError> {
+        match location {
+            WarehouseLocation::Local(root) => DeltaWarehouse::local(root),
+            WarehouseLocation::S3(s3) => {
+                let bucket = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(&s3.bucket)
+                    .with_conditional_put(object_store::aws::S3ConditionalPut::ETagMatch)
+                    .build()
+                    .map_err(|source| WarehouseError::ObjectStore {
+                        action: "configure the S3 client from the AWS_* variables",
+                        url: s3.url(),
+                        source,
+                    })?;
+                DeltaWarehouse::s3(s3, Arc::new(bucket))
+            }
+        }
+    }
+
+    /// The folder, for a warehouse on this machine.
+    pub fn local_root(&self) -> Option<std::path::PathBuf> {
+        (self.root.scheme() == "file")
+            .then(|| self.root.to_file_path().ok())
+            .flatten()
+    }
+
+    /// A folder for a run's staged files, removed when dropped: inside the warehouse for a
+    /// folder (so staged files are moved into their tables, not copied; a killed run's
+    /// leftovers there are removed first: call it under the run lock), else in `work` or
+    /// the system's temporary folder.
+    pub fn scratch(&self, work: Option<&Path>) -> Result<tempfile::TempDir, WarehouseError> {
+        let parent = match (self.local_root(), work) {
+            (Some(root), _) => root.join("_rareflow").join("scratch"),
+            (None, Some(work)) => work.to_path_buf(),
+            (None, None) => std::env::temp_dir(),
+        };
+        std::fs::create_dir_all(&parent).map_err(WarehouseError::io("create folder", &parent))?;
+        if self.local_root().is_some() {
+            // Under the run lock, another run's scratch folder is a killed run's leftover.
+            for entry in std::fs::read_dir(&parent).map_err(WarehouseError::io("list", &parent))? {
+                let path = entry.map_err(WarehouseError::io("list", &parent))?.path();
+                tracing::info!(dir = %path.display(), "removing what a killed run left");
+                std::fs::remove_dir_all(&path).map_err(WarehouseError::io("remove", &path))?;
+            }
+        }
+        tempfile::Builder::new()
+            .prefix("run-")
+            .tempdir_in(&parent)
+            .map_err(WarehouseError::io(
+                "create the run's scratch folder",
+                &parent,
+            ))
+    }
+
     /// The root URL, ending in `/`.
     pub fn root(&self) -> &Url {
         &self.root
@@ -147,7 +213,7 @@ impl DeltaWarehouse {
 
     /// The table at its latest version, or `None` when it has no log yet.
     pub async fn latest(&self, table: &str) -> Result<Option<DeltaTable>, WarehouseError> {
-        self.open(table, None).await
+        self.open_table(table, None).await
     }
 
     /// The table at `version`.
@@ -156,7 +222,7 @@ impl DeltaWarehouse {
         table: &str,
         version: i64,
     ) -> Result<DeltaTable, WarehouseError> {
-        self.open(table, Some(version)).await?.ok_or_else(|| {
+        self.open_table(table, Some(version)).await?.ok_or_else(|| {
             WarehouseError::delta(table)(DeltaTableError::NotATable(format!(
                 "no log at {}",
                 self.table_url(table)
@@ -166,7 +232,7 @@ impl DeltaWarehouse {
 
     /// Whether the table has a log: no log is a table never committed (a first run), as
     /// against one that is there but unreadable, which is an error.
-    async fn has_log(&self, table: &str) -> Result<bool, WarehouseError> {
+    pub(crate) async fn has_log(&self, table: &str) -> Result<bool, WarehouseError> {
         let log = self.root_path().clone().join(table).join("_delta_log");
         let listed = self
             .bucket
@@ -180,7 +246,7 @@ impl DeltaWarehouse {
         Ok(!listed.objects.is_empty())
     }
 
-    async fn open(
+    async fn open_table(
         &self,
         table: &str,
         version: Option<i64>,

@@ -4,7 +4,7 @@
 //! view, DataFusion's own listing tables (partition pruning, statistics, filter pushdown)
 //! read exactly one version.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -12,25 +12,45 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use object_store::path::Path;
+
+use super::ActiveFile;
 use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 
-/// The store, showing only `files` (and the folders that lead to them) to listings.
+/// The store, showing only the pinned files (and the folders that lead to them) to
+/// listings. Listings are answered from the log's metadata, without asking the store: a
+/// pinned file that is missing is an error when it is read, never a file quietly left out.
 #[derive(Debug)]
 pub struct PinnedStore {
     inner: Arc<dyn ObjectStore>,
-    files: Arc<HashSet<Path>>,
+    files: Arc<BTreeMap<Path, ObjectMeta>>,
     folders: Arc<HashSet<Path>>,
 }
 
 impl PinnedStore {
     /// A view of `inner` in which listings show only `files` (paths within `inner`).
-    pub fn new(inner: Arc<dyn ObjectStore>, files: impl IntoIterator<Item = Path>) -> PinnedStore {
-        let files: HashSet<Path> = files.into_iter().collect();
+    pub fn new<'f>(
+        inner: Arc<dyn ObjectStore>,
+        files: impl IntoIterator<Item = (Path, &'f ActiveFile)>,
+    ) -> PinnedStore {
+        let files: BTreeMap<Path, ObjectMeta> = files
+            .into_iter()
+            .map(|(location, f)| {
+                let meta = ObjectMeta {
+                    location: location.clone(),
+                    last_modified: chrono::DateTime::from_timestamp_millis(f.modified_ms)
+                        .unwrap_or_default(),
+                    size: f.size.max(0) as u64,
+                    e_tag: None,
+                    version: None,
+                };
+                (location, meta)
+            })
+            .collect();
         let mut folders = HashSet::new();
-        for f in &files {
+        for f in files.keys() {
             let parts: Vec<_> = f.parts().collect();
             for n in 1..parts.len() {
                 folders.insert(Path::from_iter(parts[..n].iter().cloned()));
@@ -41,6 +61,15 @@ impl PinnedStore {
             files: Arc::new(files),
             folders: Arc::new(folders),
         }
+    }
+
+    /// The pinned files under `prefix`.
+    fn under(&self, prefix: Option<&Path>) -> Vec<ObjectMeta> {
+        self.files
+            .values()
+            .filter(|m| prefix.is_none_or(|p| m.location.prefix_matches(p)))
+            .cloned()
+            .collect()
     }
 }
 
@@ -87,21 +116,28 @@ impl ObjectStore for PinnedStore {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        let files = Arc::clone(&self.files);
-        self.inner
-            .list(prefix)
-            .filter(move |meta| {
-                let keep = meta.as_ref().map_or(true, |m| files.contains(&m.location));
-                futures::future::ready(keep)
-            })
-            .boxed()
+        futures::stream::iter(self.under(prefix).into_iter().map(Ok)).boxed()
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
-        let mut listed = self.inner.list_with_delimiter(prefix).await?;
-        listed.objects.retain(|m| self.files.contains(&m.location));
-        listed.common_prefixes.retain(|p| self.folders.contains(p));
-        Ok(listed)
+        let depth = prefix.map_or(0, |p| p.parts().count());
+        let mut objects = Vec::new();
+        let mut common_prefixes = BTreeSet::new();
+        for meta in self.under(prefix) {
+            let parts: Vec<_> = meta.location.parts().collect();
+            if parts.len() == depth + 1 {
+                objects.push(meta);
+            } else if parts.len() > depth + 1 {
+                let folder = Path::from_iter(parts[..=depth].iter().cloned());
+                if self.folders.contains(&folder) {
+                    common_prefixes.insert(folder);
+                }
+            }
+        }
+        Ok(ListResult {
+            common_prefixes: common_prefixes.into_iter().collect(),
+            objects,
+        })
     }
 
     async fn copy_opts(&self, _: &Path, _: &Path, _: CopyOptions) -> Result<()> {
@@ -128,7 +164,18 @@ mod unit {
         ] {
             inner.put(&Path::from(p), vec![1u8].into()).await.unwrap();
         }
-        let view = PinnedStore::new(inner, [Path::from("t/year=2025/month=11/a.parquet")]);
+        let pinned = ActiveFile {
+            path: "year=2025/month=11/a.parquet".to_owned(),
+            size: 1,
+            partition_values: Default::default(),
+            rows: None,
+            modified_ms: 0,
+            stats: None,
+        };
+        let view = PinnedStore::new(
+            inner,
+            [(Path::from("t/year=2025/month=11/a.parquet"), &pinned)],
+        );
         let all: Vec<_> = view
             .list(Some(&Path::from("t")))
             .map_ok(|m| m.location.to_string())

@@ -1,8 +1,11 @@
-//! The run lock on object storage: a `lock` object created with a conditional put
-//! (`PutMode::Create`), holding its owner (host, pid) and an expiry. The holder renews it
-//! ([`RemoteLock::renew`]) well before it expires; a lock past its expiry belongs to a run
-//! that died and is taken over with a conditional update on its e-tag, so two runs that find
-//! the same stale lock cannot both take it.
+//! The run lock: it keeps two runs from doing the same work (Delta's conditional commits
+//! are what keeps them from losing each other's). In a folder, an OS lock on
+//! `_rareflow/lock` (released by the OS when the run dies). On object storage, the object
+//! `_rareflow/lock` holding its owner (host, pid) and an expiry: created with a conditional
+//! put (`PutMode::Create`), renewed by its holder ([`RemoteLock::renew`]) well before it
+//! expires, taken over (a run that died) with a conditional update on its e-tag, and
+//! released with a conditional update too: a release never touches a lock another run
+//! took over, and nothing is ever deleted.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,10 +13,50 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
-use super::RemoteWarehouse;
+use super::DeltaWarehouse;
 use crate::error::WarehouseError;
 
-const LOCK: &str = "lock";
+const LOCK: &str = "_rareflow/lock";
+
+/// A held run lock; dropping it (or the run dying) releases a folder's, [`RunLock::release`]
+/// releases an object store's.
+#[derive(Debug)]
+pub enum RunLock {
+    /// The OS lock on a folder's lock file.
+    Folder(std::fs::File),
+    /// The lock object.
+    Object(RemoteLock),
+}
+
+impl RunLock {
+    /// Releases the lock (an object store's with a conditional update; a folder's when the
+    /// lock is dropped).
+    pub async fn release(&self) -> Result<(), WarehouseError> {
+        match self {
+            RunLock::Folder(_) => Ok(()),
+            RunLock::Object(lock) => lock.release().await,
+        }
+    }
+
+    /// Renews an object store's lock (a folder's needs none).
+    pub async fn renew(&self) -> Result<(), WarehouseError> {
+        match self {
+            RunLock::Folder(_) => Ok(()),
+            RunLock::Object(lock) => lock.renew().await,
+        }
+    }
+
+    /// How often to renew.
+    pub fn renew_every(&self) -> Option<Duration> {
+        match self {
+            RunLock::Folder(_) => None,
+            RunLock::Object(lock) => Some(lock.ttl() / 3),
+        }
+    }
+}
+
+/// A released lock: expired, so the next run takes it over.
+const RELEASED: &str = "owner=nobody (released)\nexpires_ms=0\n";
 
 /// The held lock. Release it with [`RemoteLock::release`]; a run that dies leaves it to
 /// expire.
@@ -59,26 +102,58 @@ fn version_of(e_tag: Option<String>, version: Option<String>) -> UpdateVersion {
     UpdateVersion { e_tag, version }
 }
 
-impl RemoteWarehouse {
-    /// Takes the run lock for `owner` (e.g. `host pid 1234`), valid for `ttl` unless renewed.
-    /// A lock held by a live run is [`WarehouseError::LockHeld`], or with `wait`, polled
-    /// every second until it is released or expires.
+impl DeltaWarehouse {
+    /// Takes the run lock for `owner` (e.g. `host pid 1234`); on object storage it is valid
+    /// for `ttl` unless renewed. A lock held by a live run is [`WarehouseError::Busy`] (a
+    /// folder) or [`WarehouseError::LockHeld`], or with `wait`, waited for.
     pub async fn lock(
         &self,
         owner: &str,
         ttl: Duration,
         wait: bool,
+    ) -> Result<RunLock, WarehouseError> {
+        match self.local_root() {
+            Some(root) => lock_folder(&root, wait).map(RunLock::Folder),
+            None => self
+                .lock_object(owner, ttl, wait)
+                .await
+                .map(RunLock::Object),
+        }
+    }
+
+    fn err(
+        &self,
+        action: &'static str,
+        relative: &str,
+    ) -> impl FnOnce(object_store::Error) -> WarehouseError {
+        let url = format!("{}{relative}", self.root());
+        move |source| WarehouseError::ObjectStore {
+            action,
+            url,
+            source,
+        }
+    }
+
+    fn url(&self, relative: &str) -> String {
+        format!("{}{relative}", self.root())
+    }
+
+    async fn lock_object(
+        &self,
+        owner: &str,
+        ttl: Duration,
+        wait: bool,
     ) -> Result<RemoteLock, WarehouseError> {
-        let path = self.path(LOCK)?;
+        let path = ObjectPath::from(LOCK);
+        let store = self.store();
         loop {
-            let created = self
-                .store
+            let created = store
                 .put_opts(&path, body(owner, ttl), PutOptions::from(PutMode::Create))
                 .await;
             let held = match created {
                 Ok(r) => return Ok(self.held(path, owner, ttl, version_of(r.e_tag, r.version))),
                 Err(object_store::Error::AlreadyExists { .. }) => {
-                    match self.store.get(&path).await {
+                    match store.get(&path).await {
                         // Released between the two requests: try again.
                         Err(object_store::Error::NotFound { .. }) => continue,
                         Err(e) => return Err(self.err("read the lock", LOCK)(e)),
@@ -89,8 +164,7 @@ impl RemoteWarehouse {
                                 got.bytes().await.map_err(self.err("read the lock", LOCK))?;
                             let (holder, expires) = parse(&String::from_utf8_lossy(&text));
                             if expires < now_ms() {
-                                let taken = self
-                                    .store
+                                let taken = store
                                     .put_opts(
                                         &path,
                                         body(owner, ttl),
@@ -137,7 +211,7 @@ impl RemoteWarehouse {
         version: UpdateVersion,
     ) -> RemoteLock {
         RemoteLock {
-            store: self.store.clone(),
+            store: self.store(),
             path,
             url: self.url(LOCK),
             owner: owner.to_owned(),
@@ -183,31 +257,57 @@ impl RemoteLock {
         }
     }
 
-    /// Deletes the lock if this run still holds it (a lock another run took over is left).
+    /// Releases the lock if this run still holds it: a conditional update (on the e-tag
+    /// this run last wrote) to an expired body. A lock another run took over is left as it is.
     pub async fn release(&self) -> Result<(), WarehouseError> {
-        let err = |action| {
-            let url = self.url.clone();
-            move |source| WarehouseError::ObjectStore {
-                action,
-                url,
-                source,
-            }
-        };
-        let meta = match self.store.head(&self.path).await {
-            Ok(meta) => meta,
-            Err(object_store::Error::NotFound { .. }) => return Ok(()),
-            Err(e) => return Err(err("read the lock")(e)),
-        };
         let version = self.version.lock().await;
-        if meta.e_tag.is_some() && meta.e_tag != version.e_tag {
-            tracing::warn!(lock = %self.url, "the lock was taken over by another run; not releasing it");
-            return Ok(());
-        }
-        match self.store.delete(&self.path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(err("release the lock")(e)),
+        let put = self
+            .store
+            .put_opts(
+                &self.path,
+                PutPayload::from_static(RELEASED.as_bytes()),
+                PutOptions::from(PutMode::Update(version.clone())),
+            )
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(
+                object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. },
+            ) => {
+                tracing::warn!(lock = %self.url, "the lock was taken over by another run; not releasing it");
+                Ok(())
+            }
+            Err(source) => Err(WarehouseError::ObjectStore {
+                action: "release the lock",
+                url: self.url.clone(),
+                source,
+            }),
         }
     }
+}
+
+/// The OS lock on `ROOT/_rareflow/lock`.
+fn lock_folder(root: &std::path::Path, wait: bool) -> Result<std::fs::File, WarehouseError> {
+    use std::fs;
+    let dir = root.join("_rareflow");
+    fs::create_dir_all(&dir).map_err(WarehouseError::io("create folder", &dir))?;
+    let path = dir.join("lock");
+    let file = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(WarehouseError::io("open lock file", &path))?;
+    if wait {
+        file.lock().map_err(WarehouseError::io("lock", &path))?;
+    } else {
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(WarehouseError::Busy { path }),
+            Err(fs::TryLockError::Error(e)) => return Err(WarehouseError::io("lock", &path)(e)),
+        }
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
