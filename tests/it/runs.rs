@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{copy_dir, etl, hold_lock, query, raw_without_2026, repo, run_files, scalar};
+use crate::support::{copy_dir, etl, query, raw_without_2026, repo, run_files, scalar};
 
 /// The November 2025 English file's US magnet rows, revised up by 10 t, as a new release.
 fn revised_november(raw: &Path) {
