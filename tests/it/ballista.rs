@@ -158,6 +158,7 @@ async fn what_ballista_cannot_do_is_a_clear_error() {
         None,
         bundled_warehouse(),
         AsOf::Release(1),
+        rareflow_query::Pin::Newest,
     )
     .await
     else {

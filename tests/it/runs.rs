@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::support::{copy_dir, etl, query, raw_without_2026, repo, run_files, scalar};
 
 /// The November 2025 English file's US magnet rows, revised up by 10 t, as a new release.
-fn revised_november(raw: &Path) {
+pub(crate) fn revised_november(raw: &Path) {
     let original =
         std::fs::read_to_string(raw.join("gacc/export/2025/gacc_export_202511_usd_en.csv"))
             .unwrap();

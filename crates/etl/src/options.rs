@@ -49,9 +49,26 @@ pub struct RunOptions {
     /// On object storage, how long the run lock lasts without renewal (renewed every third
     /// of it while the run works): how long a run that died blocks the next.
     pub lock_ttl: Duration,
+    /// For an `s3://` warehouse, the bucket's store as given (an embedding application's
+    /// client, a test's wrapper); default: an S3 client configured from the `AWS_*`
+    /// variables.
+    pub store: Option<Arc<dyn object_store::ObjectStore>>,
     /// On object storage, where the run stages its files (default: the system's temporary
     /// folder); a folder warehouse stages inside itself.
     pub work_dir: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// The warehouse these options name, on [`RunOptions::store`] when one is given.
+    pub fn open_warehouse(&self) -> Result<DeltaWarehouse, rareflow_warehouse::WarehouseError> {
+        let location = rareflow_warehouse::WarehouseLocation::parse(&self.warehouse)?;
+        match (&location, &self.store) {
+            (rareflow_warehouse::WarehouseLocation::S3(s3), Some(store)) => {
+                DeltaWarehouse::s3(s3, store.clone())
+            }
+            _ => DeltaWarehouse::open(&location),
+        }
+    }
 }
 
 /// Default [`RunOptions::lock_ttl`].
@@ -72,6 +89,7 @@ impl std::fmt::Debug for RunOptions {
             .field("gate", &self.gate.is_some())
             .field("lock_ttl", &self.lock_ttl)
             .field("work_dir", &self.work_dir)
+            .field("store", &self.store.as_ref().map(|s| s.to_string()))
             .finish()
     }
 }
@@ -93,6 +111,7 @@ impl RunOptions {
             hooks: Hooks::default(),
             lock_ttl: DEFAULT_LOCK_TTL,
             work_dir: None,
+            store: None,
         }
     }
 }

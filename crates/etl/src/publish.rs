@@ -29,14 +29,16 @@ pub(crate) fn io_runtime() -> Result<Runtime, EtlError> {
         .map_err(WarehouseError::io("start the I/O runtime", ""))?)
 }
 
-/// `host pid N`: who holds a lock.
+/// `host pid N #K`: who holds a lock (K tells apart runs of one process).
 pub(crate) fn owner() -> String {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let k = RUNS.fetch_add(1, Ordering::SeqCst);
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown-host".to_owned());
-    format!("{host} pid {}", std::process::id())
+    format!("{host} pid {} #{k}", std::process::id())
 }
 
 /// The held run lock, renewed in the background on object storage.

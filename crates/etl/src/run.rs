@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use rareflow_normalize::{Reference, Registry};
 use rareflow_warehouse::delta::{DeltaWarehouse, PinnedRun, StagedRun};
-use rareflow_warehouse::{Staging, WarehouseError, WarehouseLocation, read_manifest};
+use rareflow_warehouse::{Staging, WarehouseError, read_manifest};
 use tokio::runtime::Runtime;
 
 use crate::batch::Batch;
@@ -57,7 +57,7 @@ fn run_here(
     let started = Instant::now();
     let reference = Arc::new(load_reference(options)?);
     let rt = io_runtime()?;
-    let warehouse = DeltaWarehouse::open(&WarehouseLocation::parse(&options.warehouse)?)?;
+    let warehouse = options.open_warehouse()?;
     if rt.block_on(warehouse.has_snapshot_layout())? {
         return Err(WarehouseError::SnapshotLayout {
             url: options.warehouse.display().to_string(),

@@ -64,7 +64,7 @@ pub(crate) fn vacuum(warehouse: &Path, retain: Duration, dry_run: bool, wait: bo
                 }
             }
             println!(
-                "{verb} {total} files no version within {} names",
+                "vacuum: {verb} {total} files no version within {} names",
                 humantime::format_duration(retain)
             );
             exit::OK

@@ -183,14 +183,24 @@ impl DeltaWarehouse {
                                     }
                                     // Another run took it (or renewed it) first.
                                     Err(object_store::Error::Precondition { .. }) => continue,
-                                    Err(e) => return Err(self.err("take over the lock", LOCK)(e)),
+                                    Err(e) => {
+                                        return match ours(&store, &path, owner).await {
+                                            Some(v) => Ok(self.held(path, owner, ttl, v)),
+                                            None => Err(self.err("take over the lock", LOCK)(e)),
+                                        };
+                                    }
                                 }
                             }
                             (holder, expires)
                         }
                     }
                 }
-                Err(e) => return Err(self.err("create the lock", LOCK)(e)),
+                Err(e) => {
+                    return match ours(&store, &path, owner).await {
+                        Some(v) => Ok(self.held(path, owner, ttl, v)),
+                        None => Err(self.err("create the lock", LOCK)(e)),
+                    };
+                }
             };
             if !wait {
                 return Err(WarehouseError::LockHeld {
@@ -249,11 +259,17 @@ impl RemoteLock {
             ) => Err(WarehouseError::LockLost {
                 url: self.url.clone(),
             }),
-            Err(source) => Err(WarehouseError::ObjectStore {
-                action: "renew the lock",
-                url: self.url.clone(),
-                source,
-            }),
+            Err(source) => {
+                if let Some(now) = ours(&self.store, &self.path, &self.owner).await {
+                    *version = now;
+                    return Ok(());
+                }
+                Err(WarehouseError::ObjectStore {
+                    action: "renew the lock",
+                    url: self.url.clone(),
+                    source,
+                })
+            }
         }
     }
 
@@ -284,6 +300,19 @@ impl RemoteLock {
             }),
         }
     }
+}
+
+/// After a write of the lock failed: the answer may have been lost after the write took
+/// effect. The lock's version when it names `owner` (the write went through), else `None`.
+async fn ours(
+    store: &Arc<dyn ObjectStore>,
+    path: &ObjectPath,
+    owner: &str,
+) -> Option<UpdateVersion> {
+    let got = store.get(path).await.ok()?;
+    let version = version_of(got.meta.e_tag.clone(), got.meta.version.clone());
+    let text = got.bytes().await.ok()?;
+    (parse(&String::from_utf8_lossy(&text)).0 == owner).then_some(version)
 }
 
 /// The OS lock on `ROOT/_rareflow/lock`.

@@ -44,7 +44,7 @@ impl DeltaWarehouse {
                 .with_retention_period(retain)
                 .with_enforce_retention_duration(false)
                 .with_keep_versions(&[version as _])
-                .with_mode(VacuumMode::Lite)
+                .with_mode(VacuumMode::Full)
                 .with_dry_run(dry_run)
                 .await
                 .map_err(WarehouseError::delta(table))?;
