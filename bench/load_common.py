@@ -165,8 +165,8 @@ def cmd_check(a):
     """Row count, kg, values and months of every output, against the first (rareflow)."""
     import duckdb
     con = duckdb.connect()
-    outputs = [("rareflow", os.path.join(a.rareflow, "current", "trade_flows", "*", "*",
-                                         "*.parquet"))]
+    # A warehouse written by one run: every file in a table folder is in its Delta log.
+    outputs = [("rareflow", os.path.join(a.rareflow, "trade_flows", "*", "*", "*.parquet"))]
     outputs += [(name, os.path.join(path, "*", "*", "*.parquet"))
                 for name, path in (("duckdb", a.duckdb), ("polars", a.polars)) if path]
     res = [totals(con, glob) for _, glob in outputs]

@@ -8,8 +8,8 @@ rareflow side: `rareflow-query --warehouse W run NAME -f csv` (parameter default
 per run; its wall time includes process start, catalog open and printing.
 
 DuckDB side: a fresh in-process connection per run with views named like the warehouse
-tables (trade_flows over W/current/trade_flows/*/*/*.parquet with hive_partitioning, the
-others over W/current/<table>/*.parquet), the query text with every `$name` replaced by its
+tables (trade_flows over W/trade_flows/*/*/*.parquet with hive_partitioning, the
+others over W/<table>/*.parquet), the query text with every `$name` replaced by its
 default as a literal (month -> DATE 'YYYY-MM-01', date -> DATE '...', text -> '...', numbers
 as written), then fetchall(). Timed: connect + views + query + fetch.
 
@@ -63,10 +63,11 @@ def substitute(sql, params):
 
 
 def views(con, wh):
-    cur = os.path.join(wh, "current")
+    # A warehouse written by one run: every file in a table folder is in its Delta log.
+    cur = wh
     for t in sorted(os.listdir(cur)):
         d = os.path.join(cur, t)
-        if not os.path.isdir(d):
+        if not os.path.isdir(d) or t.startswith("_"):
             continue
         if t in ("trade_flows", "trade_flows_superseded"):
             pattern = f"{d}/*/*/*.parquet"

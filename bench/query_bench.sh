@@ -22,7 +22,7 @@ SUFFIX=
 WAREHOUSE=${WAREHOUSE:-$OUT/warehouse-$ROWS$SUFFIX}
 VENV=$BENCH/.venv
 
-if [[ ! -d "$WAREHOUSE/current" ]]; then
+if [[ ! -d "$WAREHOUSE/_rareflow/runs" ]]; then
     echo "no warehouse at $WAREHOUSE: run 'ROWS=$ROWS ORDERS=$ORDER bench/run.sh' first (or set WAREHOUSE)" >&2
     exit 1
 fi

@@ -107,7 +107,7 @@ run_case() {
     # Row groups and size of what each tool wrote (last run).
     for tool in $TOOLS; do
         dest=$rundir/$tool-$RUNS
-        [[ $tool == rareflow ]] && dest=$dest/current/trade_flows
+        [[ $tool == rareflow ]] && dest=$dest/trade_flows
         echo "$rows $order $mb $files $tool rowgroups $("$PY" "$BENCH/duckdb_load.py" rowgroups "$dest")" >>"$RESULTS"
     done
     if [[ " $TOOLS " == *" rareflow "* ]]; then

@@ -13,7 +13,7 @@ use rareflow_query::delta_tables::register_run;
 use rareflow_warehouse::S3Location;
 use rareflow_warehouse::delta::{DeltaWarehouse, Remove, RunRecord, TableChange};
 
-use crate::s3::Moto;
+use crate::moto::Moto;
 use crate::support::rows;
 
 fn batch(rows: &[(&str, f64)]) -> RecordBatch {

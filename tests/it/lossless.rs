@@ -9,12 +9,12 @@ use rareflow_etl::{EtlError, FileOutcome, Hooks, NoProgress, RunOptions, RunSumm
 
 use crate::support::{gb18030, query, query_cmd, scalar, stderr, stdout, write_raw};
 
-const HEADER_CNY: &str = "\"数据年月\",\"贸易伙伴编码\",\"贸易伙伴名称\",\"商品编码\",\"商品名称\",\"第一数量\",\"第一计量单位\",\"第二数量\",\"第二计量单位\",\"人民币\",";
+pub(crate) const HEADER_CNY: &str = "\"数据年月\",\"贸易伙伴编码\",\"贸易伙伴名称\",\"商品编码\",\"商品名称\",\"第一数量\",\"第一计量单位\",\"第二数量\",\"第二计量单位\",\"人民币\",";
 const HEADER_USD: &str = "\"数据年月\",\"贸易伙伴编码\",\"贸易伙伴名称\",\"商品编码\",\"商品名称\",\"第一数量\",\"第一计量单位\",\"第二数量\",\"第二计量单位\",\"美元\",";
 
 /// A China Customs platform download (Chinese layout, GB18030) of November 2025 exports:
 /// `(partner code, partner, kg, value)` rows.
-fn download(header: &str, rows: &[(&str, &str, &str, &str)]) -> Vec<u8> {
+pub(crate) fn download(header: &str, rows: &[(&str, &str, &str, &str)]) -> Vec<u8> {
     let mut text = format!("{header}\n");
     for (code, partner, kg, value) in rows {
         text.push_str(&format!(

@@ -21,6 +21,7 @@ mod gacc_real;
 mod gacc_shapes;
 mod lossless;
 mod migrate;
+mod moto;
 mod publish;
 mod query;
 mod quirks;

@@ -159,3 +159,62 @@ fn migrate_turns_a_snapshot_warehouse_into_delta_tables_with_every_release() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("nothing changed"), "{}", stdout(&o));
 }
+
+/// The same on S3: an old-layout warehouse in a bucket (`current` object naming
+/// `snapshots/000005/`) is refused by `run`, converted by `migrate`, and then answers every
+/// saved query as the folder it came from.
+#[test]
+#[ignore = "needs moto_server: scripts/moto.sh"]
+fn migrate_converts_a_snapshot_warehouse_in_a_bucket() {
+    use object_store::ObjectStoreExt;
+    use object_store::path::Path as ObjectPath;
+
+    let moto = crate::moto::Moto::start();
+    moto.bucket("rareflow-migrate");
+    let url = "s3://rareflow-migrate/wh";
+    let local = crate::support::bundled_warehouse();
+    let store = moto.store("rareflow-migrate");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let files = run_files(local);
+    rt.block_on(async {
+        for (n, (path, bytes)) in files.into_iter().enumerate() {
+            let folder = path.rsplit_once('/').unwrap().0;
+            let key = format!("wh/snapshots/000005/{folder}/part-{n:05}.parquet");
+            store
+                .put(&ObjectPath::from(key), bytes.into())
+                .await
+                .unwrap();
+        }
+        store
+            .put(&ObjectPath::from("wh/current"), b"000005\n".to_vec().into())
+            .await
+            .unwrap();
+    });
+    let refused = moto.etl(&repo().join("data/raw"), url, &[], &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("rareflow-etl migrate --warehouse s3://rareflow-migrate/wh"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+        .current_dir(repo())
+        .args(["migrate", "--warehouse", url])
+        .env_remove("RAREFLOW_WAREHOUSE")
+        .envs(moto.env())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("converted snapshot 000005"),
+        "{}",
+        stdout(&o)
+    );
+    let pointer = rt.block_on(store.head(&ObjectPath::from("wh/current")));
+    assert!(
+        matches!(pointer, Err(object_store::Error::NotFound { .. })),
+        "{pointer:?}"
+    );
+    crate::s3::saved_queries_answer_alike(&moto, local.to_str().unwrap(), url, &[]);
+}

@@ -130,3 +130,37 @@ fn history_run_at_and_vacuum() {
         "{gone}"
     );
 }
+
+/// Every tenth commit of a table writes a classic checkpoint (one Parquet file every Delta
+/// reader reads), so opening a table replays one file and the commits after it.
+#[test]
+fn every_tenth_commit_of_a_table_writes_a_checkpoint() {
+    use crate::lossless::{HEADER_CNY, download};
+    let (raw, wh) = (
+        tempfile::TempDir::new().unwrap(),
+        tempfile::TempDir::new().unwrap(),
+    );
+    let file = raw.path().join("gacc/export/2025/magnets_202511_cny.csv");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let log = wh.path().join("trade_flows/_delta_log");
+    for run in 1..=10 {
+        let kg = format!("{},000", 500 + run);
+        std::fs::write(
+            &file,
+            download(HEADER_CNY, &[("502", "美国", &kg, "41,322,000")]),
+        )
+        .unwrap();
+        etl(raw.path(), wh.path(), None, false);
+        let checkpoint = log.join("00000000000000000010.checkpoint.parquet");
+        // Version 0 creates the table; run N commits version N.
+        assert_eq!(checkpoint.is_file(), run == 10, "after run {run}");
+    }
+    assert!(log.join("_last_checkpoint").is_file());
+    assert_eq!(
+        scalar(
+            wh.path(),
+            "SELECT CAST(SUM(quantity_kg) AS BIGINT) FROM trade_flows"
+        ),
+        "510000"
+    );
+}

@@ -156,6 +156,17 @@ pub enum RowError {
         /// 1-based line (or record) of the first copy.
         first_line: u64,
     },
+    /// A second, different figure for a key and field already read (SDMX-CSV: two
+    /// `VALUE_IN_EUROS` observations of one reporter, partner, product, flow and period).
+    #[error(
+        "conflicting second value in field {field}: line {first_line} already gave this key another figure; expected one observation per key and indicator"
+    )]
+    Conflicting {
+        /// Name of the field (the indicator).
+        field: String,
+        /// 1-based line of the first figure.
+        first_line: u64,
+    },
     /// A year-to-date total of a month before December: not a monthly figure, and not the year.
     #[error(
         "field {field} is a year-to-date total through month {month}: only December's (the whole year) loads, into trade_flows_annual; ask the API for the monthly variable (GEN_VAL_MO, CON_VAL_MO, ALL_VAL_MO)"
@@ -207,6 +218,7 @@ impl RowError {
             RowError::FieldTooLong { .. } => "field_too_long",
             RowError::Missing { .. } => "missing_value",
             RowError::Duplicate { .. } => "duplicate",
+            RowError::Conflicting { .. } => "conflicting",
             RowError::YearToDate { .. } => "year_to_date",
         }
     }

@@ -8,6 +8,8 @@
 //! - [`comtrade`]: UN Comtrade v1 JSON and CSV, and the legacy v0 CSV.
 //! - [`census`]: US Census international trade API JSON arrays.
 //! - [`comext`]: Eurostat Comext monthly bulk files (`full_v2` and older `full`), plain or `.7z`.
+//! - [`comext_sdmx`]: Eurostat Comext SDMX-CSV (API and data browser), codes or labels.
+//! - [`headline_html`]: China Customs English monthly tables (static HTML) to headline rows.
 //!
 //! What this crate owns: byte-level decoding ([`text`]), the parsers every reader shares
 //! (numbers, year-months, digit codes: [`parse`]), the record dialect of each format,
@@ -22,10 +24,12 @@
 
 pub mod census;
 pub mod comext;
+pub mod comext_sdmx;
 pub mod comtrade;
 pub mod error;
 pub mod gacc;
 pub mod headline;
+pub mod headline_html;
 pub mod parse;
 pub mod period;
 pub mod text;

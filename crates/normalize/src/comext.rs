@@ -71,7 +71,7 @@ pub struct ComextNormalizer<'a> {
 }
 
 /// A partner code that is not a two-letter country code: one of Eurostat's aggregates.
-fn is_aggregate(code: &str) -> bool {
+pub(crate) fn is_aggregate(code: &str) -> bool {
     code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) || code.starts_with('Q')
 }
 

@@ -1,4 +1,8 @@
-//! China's headline tables to `headline_series`: monthly figures from the month columns,
+//! China's headline tables to `headline_series`, from either shape they come in under
+//! `gacc-headline/`: the Chinese CSV tables (`*.csv`) or the English monthly table pages of
+//! `english.customs.gov.cn` saved as they were served (`*.html`, [`english`]). Both are one
+//! source: `headline_series` is built from all releases together (year-to-date differencing
+//! runs across both shapes), and English series are named as the Chinese ones. Monthly figures from the month columns,
 //! or by differencing consecutive year-to-date totals where a month is missing. The
 //! January-February release stays one two-month period (`months` = 2), never February alone.
 //! Where a month column and the difference of year-to-date totals disagree beyond rounding
@@ -17,7 +21,7 @@ use arrow::array::{
     StringBuilder,
 };
 use arrow::error::ArrowError;
-use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow, read_headline};
+use rareflow_ingest::headline::{HeadlineRelease, HeadlineRow};
 use rareflow_ingest::{Currency, IngestError};
 
 use crate::period::month_start;
@@ -28,6 +32,7 @@ use crate::schema::HEADLINE_SERIES;
 use crate::source::{FileFacts, FilePattern, Gatherer, Normalized, Source, SourceFile, WorkSink};
 use crate::tables::TableDef;
 
+mod english;
 mod gather;
 pub use gather::HEADLINE_READ;
 
@@ -64,7 +69,7 @@ impl Source for GaccHeadline {
     }
 
     fn files(&self) -> FilePattern {
-        FilePattern::new("gacc-headline", &["csv"])
+        FilePattern::new("gacc-headline", &["csv", "html", "htm"])
     }
 
     fn read(
@@ -75,7 +80,8 @@ impl Source for GaccHeadline {
         let mut rows = Vec::new();
         let mut rejects = RejectRows::default();
         let mut read = 0u64;
-        let table = read_headline(file.path, &mut |r| {
+        let shape = english::Shape::of(file.path);
+        let table = shape.read(file.path, &mut |r| {
             read += 1;
             match r {
                 Ok(row) => rows.push(row),
@@ -89,9 +95,10 @@ impl Source for GaccHeadline {
                 ),
             }
         })?;
+        shape.name_series(&mut rows);
         let facts = FileFacts {
             encoding: table.encoding.to_owned(),
-            layout: "gacc-headline-table".to_owned(),
+            layout: shape.layout().to_owned(),
             flow: Some(flow_of(&table.title).to_owned()),
             ..FileFacts::default()
         };
@@ -157,7 +164,7 @@ impl Gatherer for HeadlineGatherer {
 }
 
 fn flow_of(title: &str) -> &'static str {
-    if title.contains("进口") {
+    if title.contains("进口") || title.to_ascii_lowercase().contains("import commodities") {
         "import"
     } else {
         "export"
@@ -183,7 +190,7 @@ fn normalize_unit(unit: &str) -> (&str, f64) {
         "吨" | "公吨" => ("tonnes", 1.0),
         "万吨" => ("tonnes", 1e4),
         "千克" => ("tonnes", 1e-3),
-        other => (other, 1.0),
+        other => english::unit(other).unwrap_or((other, 1.0)),
     }
 }
 

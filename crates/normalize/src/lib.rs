@@ -10,7 +10,7 @@
 //!   One module per source maps its records to rows and rejects: [`gacc`] (China Customs
 //!   platform downloads), [`headline`] (China's headline tables to `headline_series`,
 //!   year-to-date differencing), [`comtrade`] (UN Comtrade) and [`census`] (US Census),
-//!   [`comext`] (Eurostat Comext).
+//!   [`comext`] (Eurostat Comext bulk files), [`comext_sdmx`] (Eurostat Comext SDMX-CSV).
 //! - [`reference`](mod@reference): the reference tables (countries, products, policy
 //!   events), compiled in from `data/reference/*.csv`; [`codes`]: the partner code systems
 //!   of the other sources, one declaration each; [`taxonomy`]: product lines of any
@@ -25,6 +25,7 @@ pub mod batcher;
 pub mod census;
 pub mod codes;
 pub mod comext;
+pub mod comext_sdmx;
 pub mod comtrade;
 pub mod fx;
 pub mod gacc;

@@ -14,6 +14,7 @@ pub fn sources() -> Vec<Box<dyn Source>> {
         Box::new(crate::comtrade::Comtrade),
         Box::new(crate::census::Census),
         Box::new(crate::comext::Comext),
+        Box::new(crate::comext_sdmx::ComextSdmx),
     ]
 }
 
@@ -87,10 +88,14 @@ mod tests {
             patterns,
             vec![
                 ("gacc", "gacc/{export,import}/**/*.csv".to_owned()),
-                ("gacc-headline", "gacc-headline/**/*.csv".to_owned()),
+                (
+                    "gacc-headline",
+                    "gacc-headline/**/*.{csv,html,htm}".to_owned()
+                ),
                 ("comtrade", "comtrade/**/*.{json,csv}".to_owned()),
                 ("census", "census/**/*.json".to_owned()),
                 ("comext", "comext/**/*.{dat,csv,7z}".to_owned()),
+                ("comext-sdmx", "comext-sdmx/**/*.csv".to_owned()),
             ]
         );
         let claimed = |relative: &str| {
@@ -104,5 +109,14 @@ mod tests {
         assert_eq!(claimed("gacc-headline/2025/11.csv"), Some("gacc-headline"));
         assert_eq!(claimed("comext/full_v2_202501.7z"), Some("comext"));
         assert_eq!(claimed("census/2025/imports.csv"), None);
+        assert_eq!(
+            claimed("comext-sdmx/2025/ds-045409_202501-202512.csv"),
+            Some("comext-sdmx")
+        );
+        assert_eq!(claimed("comext/2025/full_v2_202501.csv"), Some("comext"));
+        assert_eq!(
+            claimed("gacc-headline/2025/monthly_202511.html"),
+            Some("gacc-headline")
+        );
     }
 }

@@ -54,6 +54,20 @@ Examples:
         #[command(flatten)]
         target: CheckArgs,
     },
+    /// Download what is new from the official sources (US Census, UN Comtrade, Eurostat)
+    /// into the raw folder, with provenance in RAW/fetch_log.csv; or file China Customs
+    /// platform downloads with --import.
+    #[command(after_help = "\
+Examples:
+  rareflow-etl fetch                                  # every source in fetch.toml
+  rareflow-etl fetch census --since 2025-01           # one source, from a month
+  rareflow-etl fetch --dry-run                        # what would be asked, nothing sent
+  rareflow-etl fetch --base-url census=http://127.0.0.1:8080   # a mirror or a test server
+  rareflow-etl fetch --import ~/Downloads/export_202511.csv --flow export
+Keys: CENSUS_API_KEY, COMTRADE_API_KEY (Comtrade without a key uses the public preview).
+Exit codes: 0 done (a month not released yet is not a failure), 1 failed, 2 bad usage,
+4 some sources failed and others fetched.")]
+    Fetch(FetchArgs),
     /// List the sources rareflow reads and where their files go under the raw folder.
     Sources,
     /// List the recorded runs: id, when it finished, files, the Delta version of each table.
@@ -95,6 +109,43 @@ Examples:
         #[arg(long)]
         wait: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FetchArgs {
+    /// Sources to fetch (census, comtrade, comext); default: all.
+    pub(crate) sources: Vec<String>,
+    /// Folder of raw releases to download into.
+    #[arg(long, default_value = "data/raw")]
+    pub(crate) raw: PathBuf,
+    /// First month to fetch (YYYY-MM).
+    #[arg(long)]
+    pub(crate) since: Option<rareflow_fetch::YearMonth>,
+    /// Last month to fetch (YYYY-MM).
+    #[arg(long)]
+    pub(crate) until: Option<rareflow_fetch::YearMonth>,
+    /// What to fetch (default: ./fetch.toml if present, else the built-in defaults).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Say what would be asked; send nothing, write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Another base URL for a source: SOURCE=URL (repeatable).
+    #[arg(long, value_name = "SOURCE=URL")]
+    pub(crate) base_url: Vec<String>,
+    /// China Customs platform downloads to file into the raw folder (not fetched: the
+    /// platform is behind a CAPTCHA).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) import: Vec<PathBuf>,
+    /// With --import: the flow (export, import) when the file name does not say it.
+    #[arg(long, requires = "import")]
+    pub(crate) flow: Option<rareflow_fetch::Flow>,
+    /// With --import: the month (YYYY-MM) when neither the file nor its name says it.
+    #[arg(long, requires = "import")]
+    pub(crate) month: Option<rareflow_fetch::YearMonth>,
+    /// With --import: where the file was downloaded from (kept in fetch_log.csv).
+    #[arg(long, requires = "import")]
+    pub(crate) source_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! library): arguments in `cli`, printing in `report`.
 
 mod cli;
+mod fetch;
 mod report;
 mod upkeep;
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
     {
         Command::Run(args) => run_command(args, cli.log),
         Command::Check { target } => check_command(&target),
+        Command::Fetch(args) => fetch::fetch_command(args),
         Command::Sources => {
             for source in rareflow_normalize::Registry::default().iter() {
                 println!("{:15} RAW/{}", source.name(), source.pattern());

@@ -16,7 +16,6 @@ use object_store::buffered::BufWriter;
 use object_store::path::Path as StorePath;
 use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use rareflow_normalize::TableDef;
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::files::now_ms;
@@ -224,13 +223,14 @@ struct StagedFile {
     folders: Vec<(String, String)>,
 }
 
-/// A staged file's name in its table: `<stem>-<content hash>.parquet`, under its folders.
+/// A staged file's name in its table: `<stem>-<content hash>.parquet` (XXH3-128 of its
+/// bytes), under its folders.
 struct Named {
     relative: String,
 }
 
 fn name_by_content(local: &Path, folders: &[(String, String)]) -> Result<Named, WarehouseError> {
-    let mut hasher = Sha256::new();
+    let mut hasher = twox_hash::xxhash3_128::Hasher::new();
     let mut f = fs::File::open(local).map_err(WarehouseError::io("open", local))?;
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -240,12 +240,9 @@ fn name_by_content(local: &Path, folders: &[(String, String)]) -> Result<Named, 
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
+        hasher.write(&buf[..n]);
     }
-    let hash: String = hasher.finalize()[..10]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = format!("{:032x}", hasher.finish_128());
     let stem = local
         .file_stem()
         .map_or_else(|| "part".into(), |s| s.to_string_lossy());
