@@ -164,3 +164,37 @@ fn every_tenth_commit_of_a_table_writes_a_checkpoint() {
         "510000"
     );
 }
+
+/// Killed in the middle of a vacuum (after its first table): readers see the newest run
+/// whole (vacuum deletes only files no kept version names), and the next vacuum finishes.
+#[test]
+fn a_vacuum_killed_half_way_leaves_every_figure() {
+    let wh = tempfile::TempDir::new().unwrap();
+    let small = raw_without_2026();
+    etl(small.path(), wh.path(), Some("2026-01-01"), false);
+    etl(
+        &repo().join("data/raw"),
+        wh.path(),
+        Some("2026-02-01"),
+        false,
+    );
+    let sql = "SELECT (SELECT COUNT(*) FROM trade_flows) AS flows, \
+               (SELECT SUM(quantity_kg) FROM trade_flows) AS kg, \
+               (SELECT COUNT(*) FROM ingest_log) AS files, (SELECT COUNT(*) FROM rejects) AS rejects";
+    let before = crate::support::query(wh.path(), sql);
+    let files = crate::support::run_files(wh.path());
+    let killed = Command::new(env!("CARGO_BIN_EXE_rareflow-etl"))
+        .current_dir(repo())
+        .args(["vacuum", "--retain", "0s", "--warehouse"])
+        .arg(wh.path())
+        .env("RAREFLOW_FAIL_AT", "vacuum-table:1")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the vacuum should have died");
+    assert_eq!(crate::support::query(wh.path(), sql), before);
+    assert_eq!(crate::support::run_files(wh.path()), files);
+    let o = etl_cmd(&["vacuum", "--retain", "0s"], wh.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(crate::support::query(wh.path(), sql), before);
+    assert_eq!(crate::support::run_files(wh.path()), files);
+}

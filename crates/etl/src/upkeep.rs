@@ -59,16 +59,29 @@ pub fn history(warehouse: &Path) -> Result<Vec<HistoryRow>, EtlError> {
 /// Deletes the data files no version within `retain` names (never those of the newest
 /// run), under the run lock so that no run adds a file vacuum is deleting; `dry_run` only
 /// lists them.
+///
+/// `hooks` has the point `vacuum-table` after each table (the kill tests).
 pub fn vacuum(
     warehouse: &Path,
     retain: Duration,
     dry_run: bool,
     wait: bool,
+    hooks: &Hooks,
 ) -> Result<Vec<Vacuumed>, EtlError> {
     let rt = io_runtime()?;
     let wh = open(warehouse)?;
     let held = Held::take(&rt, &wh, crate::options::DEFAULT_LOCK_TTL, wait)?;
-    let result = rt.block_on(wh.vacuum(retain, dry_run));
+    let result = rt.block_on(async {
+        let mut out = Vec::new();
+        let Some(run) = wh.newest_run().await? else {
+            return Ok(out);
+        };
+        for (table, &version) in &run.versions {
+            out.push(wh.vacuum_table(table, version, retain, dry_run).await?);
+            hooks.point("vacuum-table");
+        }
+        Ok::<_, WarehouseError>(out)
+    });
     held.release(&rt);
     Ok(result?)
 }

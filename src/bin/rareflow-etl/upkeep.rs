@@ -54,7 +54,16 @@ fn history_line(row: &HistoryRow) -> String {
 
 /// `rareflow-etl vacuum`: what was (or would be) deleted, per table.
 pub(crate) fn vacuum(warehouse: &Path, retain: Duration, dry_run: bool, wait: bool) -> u8 {
-    match upkeep::vacuum(warehouse, retain, dry_run, wait) {
+    // Test hooks come from the environment here, as for `run`.
+    let fail_at = std::env::var("RAREFLOW_FAIL_AT").ok();
+    let hooks = match rareflow_etl::Hooks::parse(fail_at.as_deref(), None) {
+        Ok(hooks) => hooks,
+        Err(e) => {
+            eprintln!("rareflow-etl vacuum: RAREFLOW_FAIL_AT: {e}");
+            return exit::USAGE;
+        }
+    };
+    match upkeep::vacuum(warehouse, retain, dry_run, wait, &hooks) {
         Ok(tables) => {
             let verb = if dry_run { "would delete" } else { "deleted" };
             let total: usize = tables.iter().map(|t| t.files.len()).sum();

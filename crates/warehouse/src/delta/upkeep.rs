@@ -33,29 +33,45 @@ impl DeltaWarehouse {
         let Some(run) = self.newest_run().await? else {
             return Ok(Vec::new());
         };
-        let retain = chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
         let mut out = Vec::new();
         for (table, &version) in &run.versions {
-            let Some(latest) = self.latest(table).await? else {
-                continue;
-            };
-            let (_, metrics) = latest
-                .vacuum()
-                .with_retention_period(retain)
-                .with_enforce_retention_duration(false)
-                .with_keep_versions(&[version as _])
-                .with_mode(VacuumMode::Full)
-                .with_dry_run(dry_run)
-                .await
-                .map_err(WarehouseError::delta(table))?;
-            let mut files = metrics.files_deleted;
-            files.sort();
-            out.push(Vacuumed {
-                table: table.clone(),
-                files,
-            });
+            out.push(self.vacuum_table(table, version, retain, dry_run).await?);
         }
         Ok(out)
+    }
+
+    /// Vacuums one table, keeping the files of `pinned` (the newest run's version of it)
+    /// whatever the retention; files no version names (a killed run's uploads) go too once
+    /// older than `retain`.
+    pub async fn vacuum_table(
+        &self,
+        table: &str,
+        pinned: i64,
+        retain: Duration,
+        dry_run: bool,
+    ) -> Result<Vacuumed, WarehouseError> {
+        let Some(latest) = self.latest(table).await? else {
+            return Ok(Vacuumed {
+                table: table.to_owned(),
+                files: Vec::new(),
+            });
+        };
+        let retain = chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
+        let (_, metrics) = latest
+            .vacuum()
+            .with_retention_period(retain)
+            .with_enforce_retention_duration(false)
+            .with_keep_versions(&[pinned as _])
+            .with_mode(VacuumMode::Full)
+            .with_dry_run(dry_run)
+            .await
+            .map_err(WarehouseError::delta(table))?;
+        let mut files = metrics.files_deleted;
+        files.sort();
+        Ok(Vacuumed {
+            table: table.to_owned(),
+            files,
+        })
     }
 
     /// Writes a checkpoint of `table` at its latest version (a classic single-file
