@@ -2,10 +2,8 @@
 //! plain Parquet scans) reads, with partition values.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use arrow::datatypes::{Schema, SchemaRef};
-use deltalake_core::kernel::engine::arrow_conversion::TryIntoArrow as _;
+use arrow::datatypes::SchemaRef;
 use deltalake_core::kernel::{Add, Remove};
 
 use super::DeltaWarehouse;
@@ -75,22 +73,7 @@ pub async fn active_files(
     table: &str,
     version: i64,
 ) -> Result<Vec<ActiveFile>, WarehouseError> {
-    let t = warehouse.at_version(table, version).await?;
-    let snapshot = t.snapshot().map_err(WarehouseError::delta(table))?;
-    let mut files: Vec<ActiveFile> = snapshot
-        .log_data()
-        .iter()
-        .map(|f| ActiveFile {
-            path: f.path().into_owned(),
-            size: f.size(),
-            partition_values: f.partition_values_map(),
-            rows: f.num_records(),
-            modified_ms: f.modification_time(),
-            stats: f.stats(),
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(warehouse.pin_table(table, version).await?.files)
 }
 
 /// The schema of `table` at `version` (partition columns included, as Delta holds them)
@@ -100,14 +83,6 @@ pub async fn table_layout(
     table: &str,
     version: i64,
 ) -> Result<(SchemaRef, Vec<String>), WarehouseError> {
-    let delta = |source| WarehouseError::delta(table)(source);
-    let t = warehouse.at_version(table, version).await?;
-    let snapshot = t.snapshot().map_err(delta)?;
-    let schema: Schema = snapshot.schema().as_ref().try_into_arrow().map_err(|e| {
-        delta(deltalake_core::DeltaTableError::Generic(format!(
-            "schema has no Arrow equivalent: {e}"
-        )))
-    })?;
-    let partitions = snapshot.metadata().partition_columns().to_vec();
-    Ok((Arc::new(schema), partitions))
+    let pinned = warehouse.pin_table(table, version).await?;
+    Ok((pinned.schema, pinned.partition_columns))
 }
