@@ -53,7 +53,9 @@ impl Failure {
             Failure::Chart(e) => chart_code(e),
             Failure::Report(ReportError::Query(e)) => query_code(e),
             Failure::Report(ReportError::Chart(e)) => chart_code(e),
-            Failure::Report(ReportError::Month(_)) => exit::USAGE,
+            Failure::Report(
+                ReportError::Month(_) | ReportError::MonthNotLoaded { .. } | ReportError::NoDetail,
+            ) => exit::USAGE,
             Failure::Report(_) => exit::FAILED,
             Failure::Etl(e) => e.exit_code(),
             Failure::Warehouse(e) => warehouse_code(e),

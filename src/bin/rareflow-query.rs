@@ -118,8 +118,9 @@ Examples:
     },
     /// Write the monthly brief: the month's figures from saved queries, with charts.
     Report {
-        /// The month, YYYY-MM.
-        #[arg(long)]
+        /// The month, YYYY-MM, or `latest`: the latest month with China Customs detail
+        /// loaded. A month without that detail is an error naming the months loaded.
+        #[arg(long, default_value = "latest")]
         month: String,
         /// html (one self-contained page, inline SVG charts) or md (for pasting into a note).
         #[arg(long, short = 'f', default_value = "html")]

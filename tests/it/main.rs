@@ -17,6 +17,7 @@ mod delta_runs;
 mod delta_s3;
 mod errors;
 mod etl_cli;
+mod fetch_chain;
 mod gacc_real;
 mod gacc_shapes;
 mod lossless;

@@ -16,6 +16,7 @@ use rareflow_warehouse::{
 };
 
 use crate::error::EtlError;
+use crate::fetch_log::fetch_log_batch;
 use crate::load::{LoadContext, Loaded, Sinks, load_file};
 use crate::options::RunOptions;
 use crate::plan::{Plan, PlannedFile, modified_ns, months_between};
@@ -251,6 +252,10 @@ impl<'a> Batch<'a> {
             }
         }
         TableWriter::write_table(&staging.table_dir("ingest_log"), &self.log.finish()?)?;
+        TableWriter::write_table(
+            &staging.table_dir("fetch_log"),
+            &fetch_log_batch(&self.options.raw)?,
+        )?;
         for (name, batch) in self.reference.tables() {
             TableWriter::write_table(&staging.table_dir(name), &batch)?;
         }

@@ -107,6 +107,8 @@ pub fn discover(raw: &Path, registry: &Registry) -> std::io::Result<(Vec<RawFile
                     bytes,
                 });
             }
+            // The fetch log is the raw folder's provenance, read into its own table.
+            None if crate::fetch_log::is_fetch_log(&relative) => {}
             None => ignored.push(relative),
         }
     }

@@ -18,6 +18,7 @@
 mod batch;
 pub mod discover;
 pub mod error;
+mod fetch_log;
 mod fingerprint;
 pub mod hooks;
 mod load;

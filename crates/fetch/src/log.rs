@@ -10,52 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::FetchError;
 
-/// The log's file name, in the raw folder.
-pub const FETCH_LOG: &str = "fetch_log.csv";
-
-/// The log's header.
-pub const FETCH_LOG_COLUMNS: [&str; 11] = [
-    "path",
-    "source",
-    "url",
-    "requested_at",
-    "http_status",
-    "etag",
-    "last_modified",
-    "bytes",
-    "sha256",
-    "periods",
-    "note",
-];
-
-/// One row of `fetch_log.csv`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogRow {
-    /// File under the raw folder (`/`-separated) written, or already there with the same
-    /// bytes; empty when the request left no file.
-    pub path: String,
-    /// Source (`census`, `comtrade`, `comext`, `gacc`).
-    pub source: String,
-    /// URL asked, any key replaced by `REDACTED`; for a hand import, the URL given or empty.
-    pub url: String,
-    /// When the request was sent (or the file imported), RFC 3339 UTC.
-    pub requested_at: String,
-    /// HTTP status of the answer; `None` when none came (timeouts, cut connections) and for
-    /// hand imports.
-    pub http_status: Option<u16>,
-    /// `ETag` of the answer, if sent.
-    pub etag: String,
-    /// `Last-Modified` of the answer, if sent.
-    pub last_modified: String,
-    /// Bytes of the answer's body.
-    pub bytes: Option<u64>,
-    /// SHA-256 of the body, lowercase hex.
-    pub sha256: String,
-    /// Periods the file holds (`2025-11`; several `;`-separated; a range `2025-01..2025-12`).
-    pub periods: String,
-    /// What happened (`unchanged`, `not yet released (204)`, `lastReleased=...`, ...).
-    pub note: String,
-}
+pub use rareflow_ingest::fetch_log::{FETCH_LOG, FETCH_LOG_COLUMNS, FetchLogRow as LogRow};
 
 /// Reads `fetch_log.csv` of `raw` (empty when there is none).
 pub fn read_fetch_log(raw: &Path) -> Result<Vec<LogRow>, FetchError> {
@@ -73,42 +28,11 @@ impl FetchLog {
     /// Reads the log of `raw`; a missing log is an empty one.
     pub(crate) fn open(raw: &Path) -> Result<FetchLog, FetchError> {
         let path = raw.join(FETCH_LOG);
-        let bad = |message: String| FetchError::Log {
-            path: path.clone(),
-            message,
-        };
-        let mut rows = Vec::new();
-        if path.exists() {
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_path(&path)
-                .map_err(|e| bad(e.to_string()))?;
-            let header = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-            if !header.iter().eq(FETCH_LOG_COLUMNS) {
-                return Err(bad(format!(
-                    "header {:?} is not {:?}",
-                    header.iter().collect::<Vec<_>>(),
-                    FETCH_LOG_COLUMNS
-                )));
-            }
-            for record in reader.records() {
-                let r = record.map_err(|e| bad(e.to_string()))?;
-                let f = |i: usize| r.get(i).unwrap_or("").to_owned();
-                rows.push(LogRow {
-                    path: f(0),
-                    source: f(1),
-                    url: f(2),
-                    requested_at: f(3),
-                    http_status: f(4).parse().ok(),
-                    etag: f(5),
-                    last_modified: f(6),
-                    bytes: f(7).parse().ok(),
-                    sha256: f(8),
-                    periods: f(9),
-                    note: f(10),
-                });
-            }
-        }
+        let rows =
+            rareflow_ingest::fetch_log::read_fetch_log(&path).map_err(|e| FetchError::Log {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         Ok(FetchLog { path, rows })
     }
 
@@ -232,7 +156,13 @@ mod tests {
         .unwrap();
         let rows = read_fetch_log(dir.path()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0], row);
+        assert_eq!(
+            rows[0],
+            LogRow {
+                line: 2,
+                ..row.clone()
+            }
+        );
         assert_eq!(
             log.last_with("http://h/?key=REDACTED", &[200])
                 .unwrap()

@@ -141,6 +141,7 @@ impl Run<'_> {
             sha256,
             periods: periods.to_owned(),
             note: note.to_owned(),
+            line: 0,
         })
     }
 
@@ -193,6 +194,7 @@ impl Run<'_> {
             sha256,
             periods: periods.to_owned(),
             note,
+            line: 0,
         })?;
         match &stored {
             Stored::Written(path) => {

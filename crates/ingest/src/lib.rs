@@ -10,6 +10,7 @@
 //! - [`comext`]: Eurostat Comext monthly bulk files (`full_v2` and older `full`), plain or `.7z`.
 //! - [`comext_sdmx`]: Eurostat Comext SDMX-CSV (API and data browser), codes or labels.
 //! - [`headline_html`]: China Customs English monthly tables (static HTML) to headline rows.
+//! - [`fetch_log`]: the raw folder's provenance, `fetch_log.csv`, as `rareflow-etl fetch` writes it.
 //!
 //! What this crate owns: byte-level decoding ([`text`]), the parsers every reader shares
 //! (numbers, year-months, digit codes: [`parse`]), the record dialect of each format,
@@ -27,6 +28,7 @@ pub mod comext;
 pub mod comext_sdmx;
 pub mod comtrade;
 pub mod error;
+pub mod fetch_log;
 pub mod gacc;
 pub mod headline;
 pub mod headline_html;

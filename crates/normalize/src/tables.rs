@@ -6,7 +6,9 @@
 
 use arrow::datatypes::SchemaRef;
 
-use crate::schema::{INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL, TRADE_FLOWS_PARTITIONS};
+use crate::schema::{
+    FETCH_LOG_SCHEMA, INGEST_LOG, REJECTS, TRADE_FLOWS, TRADE_FLOWS_ANNUAL, TRADE_FLOWS_PARTITIONS,
+};
 
 /// One table of a snapshot: the folder `<snapshot>/<name>/` of Parquet files.
 #[derive(Debug, Clone)]
@@ -101,6 +103,13 @@ pub fn run_tables() -> Vec<TableDef> {
             "run",
             "one row per raw file in the snapshot: hash, rows read / loaded / rejected",
             INGEST_LOG.clone(),
+        )
+        .fixed(),
+        TableDef::new(
+            "fetch_log",
+            "run",
+            "the raw folder's fetch_log.csv: one row per download or hand import (URL, status, SHA-256)",
+            FETCH_LOG_SCHEMA.clone(),
         )
         .fixed(),
     ]

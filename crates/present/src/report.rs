@@ -6,6 +6,7 @@
 
 mod answer;
 mod model;
+mod month;
 mod sections;
 
 pub use answer::Source;
@@ -18,7 +19,6 @@ use serde::Serialize;
 
 use rareflow_query::QuerySession;
 use rareflow_query::format::{format_month, month_name};
-use rareflow_query::params::ParamType;
 
 use answer::Context;
 
@@ -55,6 +55,8 @@ pub struct Brief {
     pub month_name: String,
     /// The warehouse snapshot read.
     pub snapshot: String,
+    /// Which months the sources reach (China Customs detail, each mirror's latest month).
+    pub coverage: String,
     /// The key figures, repeated at the top.
     pub key_figures: Vec<Figure>,
     /// The sections, in reading order.
@@ -87,12 +89,8 @@ pub async fn brief(
     sql_dir: &Path,
     month: &str,
 ) -> Result<Brief, ReportError> {
-    let day = match ParamType::Month.parse(month) {
-        Ok(datafusion::scalar::ScalarValue::Date32(Some(d))) => d,
-        _ => {
-            return Err(ReportError::Month(month.to_owned()));
-        }
-    };
+    let day = month::resolve_month(session, month).await?;
+    let coverage = month::coverage(session, day, month::is_latest(month)).await?;
     let events = crate::chart::policy_events(session).await?;
     let ctx = Context {
         session,
@@ -114,6 +112,7 @@ pub async fn brief(
         month: format_month(day),
         month_name: month_name(day),
         snapshot: session.reading().to_owned(),
+        coverage,
         key_figures,
         sections: vec![magnets, destinations, elements, headline, mirror, policy],
     })

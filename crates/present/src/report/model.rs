@@ -17,8 +17,22 @@ pub enum ReportError {
     #[error(transparent)]
     Chart(#[from] ChartError),
     /// The month is not `YYYY-MM`.
-    #[error("--month: expected a month as YYYY-MM, got {0:?}")]
+    #[error("--month: expected a month as YYYY-MM or `latest`, got {0:?}")]
     Month(String),
+    /// The month has no China Customs detail loaded, which every section starts from.
+    #[error(
+        "--month {month}: no China Customs detail (trade_flows source gacc) is loaded for it; \
+         months loaded: {loaded}"
+    )]
+    MonthNotLoaded {
+        /// The month asked.
+        month: String,
+        /// The months loaded, as ranges.
+        loaded: String,
+    },
+    /// `--month latest` on a warehouse without China Customs detail.
+    #[error("--month latest: no China Customs detail (trade_flows source gacc) is loaded")]
+    NoDetail,
     /// A saved query's result lacks a column the brief reads (renamed or dropped in `sql/`).
     #[error("{path}: the brief reads column {column:?}, which the result of {query} does not have")]
     MissingColumn {
