@@ -126,10 +126,7 @@ impl Source for Customs {
                 let mut matching = rows.iter().filter(|r| normalize(&r.name).contains(&wanted));
                 let Some(row) = matching.next() else {
                     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-                    let message = format!(
-                        "{}: no row named like {table:?} among {names:?}",
-                        request.shown
-                    );
+                    let message = format!("no row named like {table:?} among {names:?}");
                     run.fail(FetchError::Rejected {
                         source_name: "customs",
                         url: request.shown.clone(),
