@@ -143,6 +143,66 @@ pub(crate) fn sdmx_csv(path: &Path) -> Result<SdmxShape, String> {
     Ok(shape)
 }
 
+/// A China Customs English monthly table page, as `run` reads it.
+#[derive(Debug)]
+pub(crate) struct EnglishShape {
+    /// The table's title.
+    pub(crate) title: String,
+    /// The period the title names.
+    pub(crate) year: i32,
+    pub(crate) first_month: u32,
+    pub(crate) last_month: u32,
+    /// Commodity rows read.
+    pub(crate) rows: usize,
+    /// Rows the reader rejects (kept anyway: `run` reports them).
+    pub(crate) rejected: usize,
+}
+
+/// Reads the page with `run`'s own reader: a title naming its period, a unit, a table of
+/// Quantity / Value pairs and at least one commodity row.
+pub(crate) fn english_html(path: &Path) -> Result<EnglishShape, String> {
+    let (mut rows, mut rejected) = (0, 0);
+    let release = rareflow_ingest::headline_html::read_headline_html(path, &mut |r| match r {
+        Ok(_) => rows += 1,
+        Err(_) => rejected += 1,
+    })
+    .map_err(|e| {
+        format!(
+            "not a monthly table page: {}",
+            without_path(&e.to_string(), path)
+        )
+    })?;
+    if rows == 0 {
+        return Err(format!(
+            "no commodity row in {:?} ({rejected} rows rejected)",
+            release.title
+        ));
+    }
+    Ok(EnglishShape {
+        title: release.title,
+        year: release.year,
+        first_month: release.first_month,
+        last_month: release.last_month,
+        rows,
+        rejected,
+    })
+}
+
+/// A reader's message without the temporary file's path it starts with.
+fn without_path(message: &str, path: &Path) -> String {
+    let shown = path.display().to_string();
+    let Some(rest) = message.strip_prefix(&shown) else {
+        return message.to_owned();
+    };
+    // `PATH:LINE: message` or `PATH: message`.
+    let rest = rest.trim_start_matches(':');
+    let rest = match rest.split_once(':') {
+        Some((line, m)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => m,
+        _ => rest,
+    };
+    rest.trim().to_owned()
+}
+
 /// The 7z signature.
 const SEVEN_ZIP_MAGIC: [u8; 6] = [b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C];
 

@@ -23,6 +23,9 @@ pub struct FetchConfig {
     /// Eurostat Comext (SDMX 2.1 API and, optionally, the monthly bulk files).
     #[serde(alias = "eurostat")]
     pub comext: ComextConfig,
+    /// China Customs' English monthly tables (static pages of `english.customs.gov.cn`).
+    #[serde(alias = "gacc-english", alias = "china-customs")]
+    pub customs: CustomsConfig,
 }
 
 /// Timeouts, retries and backoff.
@@ -215,6 +218,36 @@ impl Default for ComextConfig {
     }
 }
 
+/// China Customs' English site: the monthly index pages (`statics/report/monthly.html`,
+/// `monthly{YYYY}.html`) and the table pages they link.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CustomsConfig {
+    /// Base URL of the site (default `http://english.customs.gov.cn`).
+    pub base_url: Option<String>,
+    /// Requests a minute at most.
+    pub requests_per_minute: u32,
+    /// First month fetched when `--since` is not given.
+    pub since: YearMonth,
+    /// Tables of the index to fetch, each matched by its row's name (letters and digits,
+    /// lower case) containing it; each names exports or imports, once each.
+    pub tables: Vec<String>,
+}
+
+impl Default for CustomsConfig {
+    fn default() -> Self {
+        CustomsConfig {
+            base_url: None,
+            requests_per_minute: 6,
+            since: YearMonth {
+                year: 2025,
+                month: 1,
+            },
+            tables: strings(&["major export commodities"]),
+        }
+    }
+}
+
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -264,6 +297,7 @@ impl FetchConfig {
             &self.comtrade.base_url,
             &self.comext.base_url,
             &self.comext.bulk_base_url,
+            &self.customs.base_url,
         ]
         .into_iter()
         .flatten()

@@ -5,8 +5,11 @@
 //! - **Sources** (one plug-in each, listed once in the registry): US Census
 //!   (`census/{imports,exports}/YYYY/*.json`, the API's JSON array of arrays), UN Comtrade
 //!   (`comtrade/v1/*.json`, the v1 API's JSON) and Eurostat Comext (`comext-sdmx/YYYY/*.csv`,
-//!   SDMX-CSV; optionally the bulk `comext/YYYY/full_v2_YYYYMM.7z`). China Customs downloads
-//!   made by hand are filed by [`import_files`] into `gacc/{export,import}/YYYY/`.
+//!   SDMX-CSV; optionally the bulk `comext/YYYY/full_v2_YYYYMM.7z`) and China Customs'
+//!   English monthly tables (`gacc-headline/YYYY/gacc_english_{export,import}_YYYYMM.html`,
+//!   the table pages as served, found through the site's monthly index). China Customs'
+//!   query platform is not automated: its downloads made by hand are filed by
+//!   [`import_files`] into `gacc/{export,import}/YYYY/`.
 //! - **What to fetch**: a [`FetchConfig`] (`fetch.toml`), with a per-source `base_url`
 //!   that [`parse_base_url_override`] / [`FetchConfig::set_base_url`] override
 //!   (`--base-url census=http://127.0.0.1:8080`).
@@ -37,7 +40,8 @@ mod store;
 mod summary;
 
 pub use config::{
-    CensusConfig, ComextConfig, ComtradeConfig, FetchConfig, HttpConfig, parse_base_url_override,
+    CensusConfig, ComextConfig, ComtradeConfig, CustomsConfig, FetchConfig, HttpConfig,
+    parse_base_url_override,
 };
 pub use error::{FetchError, exit};
 pub use import::{Flow, ImportHints, Imported, import_files};

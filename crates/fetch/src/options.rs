@@ -10,7 +10,8 @@ use crate::period::YearMonth;
 pub struct FetchOptions {
     /// The raw folder (`data/raw`): files land under it, and `fetch_log.csv` in it.
     pub raw: PathBuf,
-    /// Source names (or aliases: `eurostat` for `comext`); empty: every source.
+    /// Source names (or aliases: `eurostat` for `comext`, `gacc-english` for `customs`);
+    /// empty: every source.
     pub sources: Vec<String>,
     /// First month; default: the source's `since` in the config.
     pub since: Option<YearMonth>,

@@ -16,7 +16,7 @@ pub struct FetchSummary {
 /// What one source did.
 #[derive(Debug, Clone, Default)]
 pub struct SourceSummary {
-    /// The source (`census`, `comtrade`, `comext`).
+    /// The source (`census`, `comtrade`, `comext`, `customs`).
     pub source: String,
     /// Files written (paths under the raw folder, `/`-separated): new files and revisions.
     pub fetched: Vec<String>,

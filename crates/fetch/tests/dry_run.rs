@@ -35,6 +35,11 @@ fn a_dry_run_plans_every_source_sends_nothing_and_writes_nothing() {
     );
     assert!(comext[0].ends_with("?startPeriod=2025-11&endPeriod=2025-12&format=SDMX-CSV -> comext-sdmx/2025/ds-045409_202511-202512.csv"));
     assert!(comext[2].ends_with("full_v2_202512.7z -> comext/2025/full_v2_202512.7z"));
+    // China Customs: the year's index (an archive: 2025 is past); its pages are found in it.
+    assert_eq!(
+        planned("customs"),
+        ["GET http://127.0.0.1:9/statics/report/monthly2025.html"]
+    );
     assert!(
         summary
             .to_string()
@@ -53,7 +58,7 @@ fn usage_errors_exit_2() {
     assert_eq!(err.exit_code(), exit::USAGE);
     assert!(
         err.to_string()
-            .contains("unknown source \"gacc\": the sources are census, comtrade, comext")
+            .contains("unknown source \"gacc\": the sources are census, comtrade, comext, customs")
     );
     options.sources = vec!["census".into()];
     options.since = Some(month("2025-12"));

@@ -31,7 +31,7 @@ pub struct FetchLogRow {
     /// File under the raw folder (`/`-separated) written, or already there with the same
     /// bytes; empty when the request left no file.
     pub path: String,
-    /// Source (`census`, `comtrade`, `comext`, `gacc`, ...).
+    /// Source (`census`, `comtrade`, `comext`, `customs`, `gacc`).
     pub source: String,
     /// URL asked, any key replaced by `REDACTED`; for a hand import, the URL given or empty.
     pub url: String,

@@ -113,7 +113,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub(crate) struct FetchArgs {
-    /// Sources to fetch (census, comtrade, comext); default: all.
+    /// Sources to fetch (census, comtrade, comext, customs); default: all.
     pub(crate) sources: Vec<String>,
     /// Folder of raw releases to download into.
     #[arg(long, default_value = "data/raw")]

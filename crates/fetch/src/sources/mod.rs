@@ -11,6 +11,7 @@ use crate::run::Run;
 mod census;
 mod comext;
 mod comtrade;
+mod customs;
 
 /// One official source.
 #[async_trait]
@@ -43,7 +44,12 @@ pub(crate) trait Source: Send + Sync {
 }
 
 /// Every source, in the order they are fetched.
-static SOURCES: [&dyn Source; 3] = [&census::Census, &comtrade::Comtrade, &comext::Comext];
+static SOURCES: [&dyn Source; 4] = [
+    &census::Census,
+    &comtrade::Comtrade,
+    &comext::Comext,
+    &customs::Customs,
+];
 
 /// Every source.
 pub(crate) fn all() -> &'static [&'static dyn Source] {
@@ -92,18 +98,26 @@ mod tests {
 
     #[test]
     fn names_and_aliases() {
-        assert_eq!(source_names(), ["census", "comtrade", "comext"]);
+        assert_eq!(source_names(), ["census", "comtrade", "comext", "customs"]);
         assert_eq!(find("Eurostat").unwrap().name(), "comext");
+        assert_eq!(find("gacc-english").unwrap().name(), "customs");
+        assert_eq!(find("China-Customs").unwrap().name(), "customs");
         let err = find("gacc").map(|s| s.name()).unwrap_err();
         assert!(
-            err.to_string().contains("census, comtrade, comext"),
+            err.to_string()
+                .contains("census, comtrade, comext, customs"),
             "{err}"
         );
-        let picked: Vec<_> = select(&["comext".into(), "census".into(), "census".into()])
-            .unwrap()
-            .iter()
-            .map(|s| s.name())
-            .collect();
-        assert_eq!(picked, ["census", "comext"]);
+        let picked: Vec<_> = select(&[
+            "customs".into(),
+            "comext".into(),
+            "census".into(),
+            "census".into(),
+        ])
+        .unwrap()
+        .iter()
+        .map(|s| s.name())
+        .collect();
+        assert_eq!(picked, ["census", "comext", "customs"]);
     }
 }

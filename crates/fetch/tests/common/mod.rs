@@ -20,7 +20,7 @@ pub fn data(name: &str) -> Vec<u8> {
 /// The default config, every source at `base`, fast: 1 s timeouts, 2 retries, 10 ms backoff.
 pub fn config(base: &str) -> FetchConfig {
     let mut c = FetchConfig::default();
-    for source in ["census", "comtrade", "comext"] {
+    for source in ["census", "comtrade", "comext", "customs"] {
         c.set_base_url(source, base).unwrap();
     }
     c.http.timeout_secs = 2;
@@ -33,6 +33,7 @@ pub fn config(base: &str) -> FetchConfig {
     c.census.requests_per_minute = 60_000;
     c.comtrade.requests_per_minute = 60_000;
     c.comext.requests_per_minute = 60_000;
+    c.customs.requests_per_minute = 60_000;
     c.census.flows = vec!["imports".into()];
     c.census.commodities = vec!["850511".into()];
     c
