@@ -64,6 +64,9 @@ requests_per_minute = 6000
 flows = ["X"]
 cmd_codes = ["850511"]
 
+[customs]
+requests_per_minute = 6000
+
 [comext]
 requests_per_minute = 6000
 reporters = ["DE", "FR"]
@@ -71,7 +74,30 @@ products = ["85051110"]
 flows = ["1"]
 "#;
 
+/// China Customs' English index of 2025 (an archive now): table 13 linked for November.
+const CUSTOMS_INDEX_2025: &str = r#"<html><head><title>Monthly Statistics 2025</title></head><body>
+<table class="monthly" border="1">
+<tr><td rowspan="2">Tables</td><td colspan="2">2025</td></tr>
+<tr><td>Nov.</td><td>Dec.</td></tr>
+<tr><td>(1) China's Total Export &amp; Import Values</td><td><a href="/Statics/t1-nov.html">Nov.</a></td><td>&nbsp;</td></tr>
+<tr><td>(13) China's Major Export Commodities in Quantity and Value</td><td><a href="/Statics/4b1c-nov.html">Nov.</a><br /><a href="/Excel/4b1c.xls">Excel</a></td><td>&nbsp;</td></tr>
+</table></body></html>
+"#;
+
 async fn mock_sources(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/statics/report/monthly2025.html"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(CUSTOMS_INDEX_2025))
+        .mount(server)
+        .await;
+    let page =
+        std::fs::read(repo().join("crates/ingest/tests/data/gacc_english_monthly_202511.html"))
+            .unwrap();
+    Mock::given(method("GET"))
+        .and(path("/Statics/4b1c-nov.html"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(page))
+        .mount(server)
+        .await;
     let census = [
         (
             "2025-10",
@@ -138,7 +164,7 @@ fn fetch_cmd(raw: &Path, config: &Path, base: &str, extra: &[&str]) -> Output {
         .arg("--config")
         .arg(config)
         .args(["--since", "2025-10", "--until", "2025-12"]);
-    for source in ["census", "comtrade", "comext"] {
+    for source in ["census", "comtrade", "comext", "customs"] {
         command.arg("--base-url").arg(format!("{source}={base}"));
     }
     command.args(extra).output().unwrap()
@@ -202,7 +228,9 @@ fn fetch_run_check_and_brief_chain_against_mock_sources() {
         "{fetched:?}"
     );
     assert!(
-        !fetched.iter().any(|f| f.starts_with("census/") && f.contains("202512")),
+        !fetched
+            .iter()
+            .any(|f| f.starts_with("census/") && f.contains("202512")),
         "{fetched:?}"
     );
     assert!(
@@ -215,6 +243,8 @@ fn fetch_run_check_and_brief_chain_against_mock_sources() {
         fetched.iter().any(|f| f.starts_with("comext-sdmx/2025/")),
         "{fetched:?}"
     );
+    let page = "gacc-headline/2025/gacc_english_export_202511.html";
+    assert!(fetched.iter().any(|f| f == page), "{fetched:?}");
     let census_bytes =
         std::fs::read(raw.join("census/imports/2025/census_imports_hs10_202511_850511.json"))
             .unwrap();
@@ -233,7 +263,14 @@ fn fetch_run_check_and_brief_chain_against_mock_sources() {
         stdout(&out),
         stderr(&out)
     );
-    assert_eq!(query(&warehouse, "SELECT COUNT(*) FROM rejects"), [["0"]]);
+    // The one reject is the English page's row without a value ("n.a."), said why.
+    assert_eq!(
+        query(&warehouse, "SELECT source_file, reason FROM rejects"),
+        [[
+            "gacc-headline/2025/gacc_english_export_202511.html",
+            "unparsable number in field month Value: expected a number like 1,234 or 12.5, found \"n.a.\""
+        ]]
+    );
 
     // The figures the mocks served, by hand: Census kg and general-imports dollars,
     // Comtrade net weight and primary value, Eurostat 100 kg units times 100.
@@ -272,6 +309,17 @@ fn fetch_run_check_and_brief_chain_against_mock_sources() {
             ["2025-11-01", "DEU", "298025"],
             ["2025-11-01", "FRA", "41000"],
         ]
+    );
+
+    // China Customs' English page: the rare-earth row as printed (5,493.9 t; US$36,785
+    // thousand), and the headline check passed against the imported detail.
+    assert_eq!(
+        query(
+            &warehouse,
+            "SELECT period, quantity, CAST(value_usd AS BIGINT) AS usd FROM headline_series \
+             WHERE series = '稀土' AND release = 'gacc-headline/2025/gacc_english_export_202511.html'"
+        ),
+        [["2025-11-01", "5493.9", "36785000"]]
     );
 
     // fetch_log: one row per line of fetch_log.csv; every loaded file links to its request.
