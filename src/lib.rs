@@ -2,6 +2,8 @@
 //! error with its causes and choose the exit code, and one run-then-print path for SQL.
 //! The binaries stay argument parsing over this and the crates.
 
+#[cfg(feature = "ballista")]
+pub mod cluster_cli;
 pub mod failure;
 pub mod output;
 

@@ -116,6 +116,14 @@ Examples:
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Run a service of a Ballista cluster over the warehouse: `scheduler`, or `executor`
+    /// (docs/cluster.md). Built with `--features ballista`.
+    #[cfg(feature = "ballista")]
+    Cluster {
+        /// Which service.
+        #[command(subcommand)]
+        service: rareflow::cluster_cli::ClusterService,
+    },
     /// Write the monthly brief: the month's figures from saved queries, with charts.
     Report {
         /// The month, YYYY-MM, or `latest`: the latest month with China Customs detail
@@ -239,6 +247,10 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
                 &mut std::io::stdout(),
             );
             Ok(())
+        }
+        #[cfg(feature = "ballista")]
+        Command::Cluster { service } => {
+            Ok(rareflow::cluster_cli::serve(service, &cli.warehouse).await?)
         }
         Command::Report {
             month,

@@ -9,6 +9,8 @@ mod census_shapes;
 mod charts;
 mod checks;
 mod cli;
+#[cfg(feature = "ballista")]
+mod cluster;
 mod comext;
 mod comtrade_shapes;
 mod corpus;

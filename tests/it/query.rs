@@ -130,7 +130,7 @@ fn list_groups_saved_queries_by_topic() {
 fn describe_lists_tables_and_columns() {
     let wh = bundled_warehouse();
     let tables = stdout(&query_cmd(wh, &["describe"]));
-    assert_eq!(tables.lines().count(), 12, "{tables}");
+    assert_eq!(tables.lines().count(), 13, "{tables}");
     for table in Catalog::default().tables() {
         let (name, about) = (table.name, table.description);
         assert!(

@@ -87,12 +87,16 @@ fn bad_month_is_an_error() {
             let e = brief(&session, &repo().join("sql"), bad).await.unwrap_err();
             assert!(matches!(e, ReportError::Month(_)), "{bad}: {e}");
         }
-        // a month with no data gives a brief saying so, not a failure
-        let empty = brief(&session, &repo().join("sql"), "2019-01")
+        // a month without China Customs detail is an error naming the months loaded
+        // (the bundled export and import files: 2024-01 to 2026-03)
+        let e = brief(&session, &repo().join("sql"), "2019-01")
             .await
-            .unwrap();
-        let md = empty.render(ReportFormat::Md).unwrap();
-        assert!(md.contains("n/a"));
+            .unwrap_err();
+        assert!(
+            matches!(&e, ReportError::MonthNotLoaded { month, loaded }
+                if month == "2019-01" && loaded == "2024-01..2026-03"),
+            "{e}"
+        );
     });
 }
 

@@ -141,6 +141,8 @@ async fn open_on_ballista(
 }
 
 #[cfg(feature = "ballista")]
+pub(crate) use cluster::ballista_config;
+#[cfg(feature = "ballista")]
 pub use cluster::{remote, standalone};
 
 #[cfg(feature = "ballista")]
@@ -172,13 +174,17 @@ mod cluster {
         // Adaptive planning is off: with it, Ballista 55 never finishes a query in which a
         // stage has no rows (a mirror query over a warehouse without US data spun for
         // minutes); the static planner answers such queries at once.
-        let config = session_config()
-            .upgrade_for_ballista()
-            .with_ballista_adaptive_query_planner(false);
         SessionStateBuilder::new()
-            .with_config(config)
+            .with_config(ballista_config())
             .with_default_features()
             .build()
+    }
+
+    /// rareflow's session settings for Ballista (see [`ballista_state`]).
+    pub(crate) fn ballista_config() -> datafusion::prelude::SessionConfig {
+        session_config()
+            .upgrade_for_ballista()
+            .with_ballista_adaptive_query_planner(false)
     }
 
     /// `df://HOST[:PORT]` as the scheduler's gRPC address `http://HOST:PORT` (port 50050

@@ -24,6 +24,8 @@
 pub mod ballista;
 pub mod catalog;
 pub mod checks;
+#[cfg(feature = "ballista")]
+pub mod cluster;
 mod cte;
 pub mod delta_tables;
 pub mod describe;
