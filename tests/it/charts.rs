@@ -501,3 +501,28 @@ fn event_labels_do_not_overlap_and_stay_inside_the_picture() {
         }
     }
 }
+
+#[test]
+fn many_events_in_a_small_picture_stay_apart_and_inside() {
+    // 40 events, one every 4 days from 2025-01-01, on a 400 x 240 chart
+    let events: Vec<PolicyEvent> = (0..40)
+        .map(|i| event(day(2025, 1, 1) + 4 * i, "Announcement No. 123 of 2025"))
+        .collect();
+    let spec = ChartSpec::parse("line x=period y=tonnes").unwrap();
+    let chart = Chart::build(&monthly_by_partner(&["USA"]), &spec, "t", &events).unwrap();
+    assert_eq!(chart.events.len(), 40);
+    assert!(chart.to_png((400, 240)).is_ok());
+    let boxes = chart.event_label_boxes((400, 240)).unwrap();
+    for (i, a) in boxes.iter().enumerate() {
+        assert!(
+            a.left >= 0 && a.top >= 0 && a.right <= 400 && a.bottom <= 240,
+            "{a:?}"
+        );
+        for b in &boxes[i + 1..] {
+            assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
+        }
+    }
+    // the list keeps to two fifths of the height (4 rows of 20 px) and says what it left out
+    let more = boxes.iter().find(|b| b.text.ends_with(" more")).unwrap();
+    assert!(more.top >= 240 - 4 * 20 - 6, "{more:?}");
+}

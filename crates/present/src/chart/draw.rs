@@ -146,7 +146,7 @@ fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
         legend_rows.clear();
     }
     let legend_height = 24 * legend_rows.len() as u32 + 8;
-    let list = EventList::new(root, &chart.events, width);
+    let list = EventList::new(root, &chart.events, (width, height));
     let (plot_area, under) =
         root.split_vertically(height.saturating_sub(legend_height + list.height()));
     let (legend_area, list_area) = under.split_vertically(legend_height);

@@ -15,7 +15,7 @@ use super::ChartError;
 use super::text::FAMILY;
 
 /// Event colour: lines, numbers.
-pub(crate) const MARKER: RGBColor = RGBColor(178, 34, 34);
+const MARKER: RGBColor = RGBColor(178, 34, 34);
 /// Text size (plotters style size) of the numbers and the list.
 const SIZE: u32 = 15;
 /// The band above the plot that holds the numbers, in pixels.
@@ -153,10 +153,9 @@ pub(crate) fn number_labels(
             if a_left + a_w + GAP <= b_left {
                 break;
             }
-            let (Some(b), Some(_)) = (runs.pop(), runs.last()) else {
-                break;
-            };
-            if let Some(a) = runs.last_mut() {
+            if let Some(b) = runs.pop()
+                && let Some(a) = runs.last_mut()
+            {
                 a.last = b.last;
                 a.lo = a.lo.min(b.lo);
                 a.hi = a.hi.max(b.hi);
@@ -175,16 +174,17 @@ pub(crate) struct EventList {
 }
 
 impl EventList {
-    /// Lays out `events` for an image `width` pixels wide: `N  date reference` each,
-    /// labels too wide for the image cut with "...".
+    /// Lays out `events` for an image of `(width, height)` pixels: `N  date reference`
+    /// each, labels too wide for the image cut with "...", and at most two fifths of the
+    /// height (the rest summed up as `+ N more`).
     pub(crate) fn new<DB: DrawingBackend>(
         area: &DrawingArea<DB, Shift>,
         events: &[PolicyEvent],
-        width: u32,
+        (width, height): (u32, u32),
     ) -> EventList {
         let width = width as i32;
         let room = (width - 32).max(1);
-        let entries: Vec<(String, String)> = events
+        let mut entries: Vec<(String, String)> = events
             .iter()
             .enumerate()
             .map(|(i, e)| {
@@ -206,11 +206,19 @@ impl EventList {
         } else {
             16
         };
+        let columns = columns_from(left);
+        let rows = (height as i32 * 2 / 5 / ROW).max(1) as usize;
+        if entries.len() > rows * columns {
+            let shown = rows * columns - 1;
+            let more = format!("{} more", entries.len() - shown);
+            entries.truncate(shown);
+            entries.push(("+".to_owned(), more));
+        }
         EventList {
             entries,
             left,
             column,
-            columns: columns_from(left),
+            columns,
         }
     }
 
