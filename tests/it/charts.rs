@@ -319,3 +319,210 @@ fn run_with_chart_writes_the_file_and_still_prints() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains(".svg or .png"));
 }
+
+/// The points of each `<polyline>` drawn `stroke-width` wide.
+fn polylines(svg: &str, stroke_width: u32) -> Vec<Vec<(i32, i32)>> {
+    let width = format!(r#"stroke-width="{stroke_width}""#);
+    svg.split("<polyline")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = tag.split('>').next()?;
+            if !tag.contains(&width) {
+                return None;
+            }
+            let points = tag.split(r#"points=""#).nth(1)?.split('"').next()?;
+            Some(
+                points
+                    .split_whitespace()
+                    .filter_map(|p| {
+                        let (x, y) = p.split_once(',')?;
+                        Some((x.parse().ok()?, y.parse().ok()?))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The saved query `name` on the bundled warehouse, with `params`, as a chart at its
+/// declared spec, with the warehouse's policy events.
+fn saved_chart(name: &str, params: &[(&str, &str)]) -> Chart {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let session = QuerySession::open(bundled_warehouse()).await.unwrap();
+        let events = rareflow_present::chart::policy_events(&session)
+            .await
+            .unwrap();
+        let saved = SavedQuery::resolve(name, &repo().join("sql")).unwrap();
+        let given: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let params = rareflow_query::params::bind(&saved.params, &given).unwrap();
+        let batches = session.collect("t", &saved.sql, params).await.unwrap();
+        let table = Table::from_batches(&batches);
+        let spec = ChartSpec::from_sql(&saved.sql).unwrap().unwrap();
+        Chart::build(&table, &spec, "unused", &events).unwrap()
+    })
+}
+
+#[test]
+fn chinese_names_draw_as_glyphs_in_png() {
+    let spec = ChartSpec::parse("line x=period y=tonnes series=partner").unwrap();
+    let png = |names: &[&str]| {
+        Chart::build(&monthly_by_partner(names), &spec, "Headline", &[])
+            .unwrap()
+            .to_png((640, 360))
+            .unwrap()
+    };
+    // the same glyphs in another order: with no CJK font both draw the same two boxes
+    let rare_earths = png(&["稀土", "USA"]);
+    let swapped = png(&["土稀", "USA"]);
+    assert_ne!(rare_earths, swapped, "稀土 and 土稀 drew the same pixels");
+    // Latin text still comes from DejaVu: swapping letters changes the picture too
+    assert_ne!(png(&["AB", "USA"]), png(&["BA", "USA"]));
+
+    let svg = Chart::build(&monthly_by_partner(&["稀土", "USA"]), &spec, "稀土", &[])
+        .unwrap()
+        .to_svg((640, 360))
+        .unwrap();
+    assert!(svg.contains(">\n稀土\n</text>"));
+    assert!(
+        svg.contains(r#"font-family="DejaVu Sans, Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif""#),
+        "SVG text names no CJK font"
+    );
+}
+
+#[test]
+fn january_february_is_one_segment_at_its_monthly_average() {
+    let chart = saved_chart(
+        "headline_monthly",
+        &[("from", "2024-11"), ("to", "2025-04")],
+    );
+    // 稀土 exports (t), China Customs releases in data/raw/gacc-headline: Nov 2024 4,416.0,
+    // Dec 2024 3,326.0, Jan-Feb 2025 8,511.0 (one figure), Mar 5,666.3, Apr 4,784.8
+    let rareflow_present::chart::ChartBody::Lines(series) = &chart.body else {
+        panic!("expected lines");
+    };
+    assert_eq!(series.len(), 1);
+    assert_eq!(
+        series[0].points,
+        vec![
+            (day(2024, 11, 1), 4416.0),
+            (day(2024, 12, 1), 3326.0),
+            (day(2025, 1, 1), 8511.0 / 2.0),
+            (day(2025, 2, 1), 8511.0 / 2.0),
+            (day(2025, 3, 1), 5666.3),
+            (day(2025, 4, 1), 4784.8),
+        ]
+    );
+    assert_eq!(chart.spans.len(), 1);
+    assert_eq!(chart.spans[0].label, "Jan-Feb");
+    assert_eq!(
+        (chart.spans[0].from, chart.spans[0].to),
+        (day(2025, 1, 1), day(2025, 2, 1))
+    );
+
+    let svg = chart.to_svg((1000, 560)).unwrap();
+    assert!(svg.contains(">\nJan-Feb\n</text>"));
+    let lines = polylines(&svg, 2);
+    assert_eq!(lines.len(), 1);
+    let p = &lines[0];
+    assert_eq!(p.len(), 6, "one vertex per month: {p:?}");
+    // pixels are linear in tonnes: place 4,255.5 t by Nov and Mar
+    let y_of = |t: f64| {
+        let (y_nov, y_mar) = (f64::from(p[0].1), f64::from(p[4].1));
+        y_nov + (t - 4416.0) * (y_mar - y_nov) / (5666.3 - 4416.0)
+    };
+    let flat = y_of(4255.5);
+    for vertex in [p[2], p[3]] {
+        assert!(
+            (f64::from(vertex.1) - flat).abs() <= 1.0,
+            "{vertex:?} not at {flat}"
+        );
+    }
+    // the bold segment spans January to February, at the same height
+    let segment = polylines(&svg, 4);
+    assert_eq!(segment, vec![vec![p[2], p[3]]]);
+    // nothing near the full two-month figure (it would be above the top of this chart)
+    let full = y_of(8511.0);
+    assert!(p.iter().all(|v| (f64::from(v.1) - full).abs() > 20.0));
+}
+
+#[test]
+fn event_labels_do_not_overlap_and_stay_inside_the_picture() {
+    let chart = saved_chart(
+        "magnets_total_monthly",
+        &[("from", "2024-01"), ("to", "2025-11")],
+    );
+    // policy_events.csv from 2024-01-01 to 2025-11-30: 2024-12-03, 2025-04-04, 2025-10-09,
+    // 2025-10-30, 2025-11-01, 2025-11-07, 2025-11-09
+    assert_eq!(chart.events.len(), 7);
+    for size in [(1000, 560), (900, 460), (640, 360)] {
+        let boxes = chart.event_label_boxes(size).unwrap();
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.left >= 0 && a.top >= 0 && a.right <= size.0 as i32 && a.bottom <= size.1 as i32,
+                "{size:?}: {a:?} outside the picture"
+            );
+            assert!(a.right > a.left && a.bottom > a.top, "{a:?} empty");
+            for b in &boxes[i + 1..] {
+                assert!(!a.overlaps(b), "{size:?}: {a:?} overlaps {b:?}");
+            }
+        }
+        // each event listed once under the chart, numbered
+        for (n, label) in [
+            (1, "2024-12-03 Ann. No. 46"),
+            (4, "2025-10-30 Trump-Xi meeting, Busan"),
+            (7, "2025-11-09 Ann. No. 72"),
+        ] {
+            let entry = format!("{n} {label}");
+            assert_eq!(
+                boxes.iter().filter(|b| b.text == entry).count(),
+                1,
+                "{size:?}: {entry:?} not listed in {boxes:?}"
+            );
+        }
+        // and every number is above its marker, alone or in a run (`5-7`)
+        let numbers: Vec<(u32, u32)> = boxes
+            .iter()
+            .filter(|b| !b.text.contains(' '))
+            .map(|b| {
+                let mut parts = b.text.split(['-', ',']).map(|n| n.parse::<u32>().unwrap());
+                let first = parts.next().unwrap();
+                (first, parts.next_back().unwrap_or(first))
+            })
+            .collect();
+        for n in 1..=7 {
+            assert!(
+                numbers.iter().any(|&(a, b)| a <= n && n <= b),
+                "{size:?}: marker {n} unnumbered: {numbers:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn many_events_in_a_small_picture_stay_apart_and_inside() {
+    // 40 events, one every 4 days from 2025-01-01, on a 400 x 240 chart
+    let events: Vec<PolicyEvent> = (0..40)
+        .map(|i| event(day(2025, 1, 1) + 4 * i, "Announcement No. 123 of 2025"))
+        .collect();
+    let spec = ChartSpec::parse("line x=period y=tonnes").unwrap();
+    let chart = Chart::build(&monthly_by_partner(&["USA"]), &spec, "t", &events).unwrap();
+    assert_eq!(chart.events.len(), 40);
+    assert!(chart.to_png((400, 240)).is_ok());
+    let boxes = chart.event_label_boxes((400, 240)).unwrap();
+    for (i, a) in boxes.iter().enumerate() {
+        assert!(
+            a.left >= 0 && a.top >= 0 && a.right <= 400 && a.bottom <= 240,
+            "{a:?}"
+        );
+        for b in &boxes[i + 1..] {
+            assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
+        }
+    }
+    // the list keeps to two fifths of the height (4 rows of 20 px) and says what it left out
+    let more = boxes.iter().find(|b| b.text.ends_with(" more")).unwrap();
+    assert!(more.top >= 240 - 4 * 20 - 6, "{more:?}");
+}

@@ -205,4 +205,46 @@ fn html_brief_in_headless_chromium() {
         drawn > 1200 * 3000 / 50,
         "screenshot nearly blank: {drawn} drawn pixels"
     );
+    // the policy markers render: the magnet chart's events of 2024-12-03, 2025-04-04 and
+    // 2025-10-09 stand alone, the four of 2025-10-30..11-09 make a fourth bunch
+    let markers = marker_columns(&img);
+    assert!(
+        markers >= 4,
+        "{markers} policy marker lines in the screenshot"
+    );
+}
+
+/// Thin vertical lines in the markers' red (#B22222 at 80% on white, (193, 78, 78), paler
+/// where antialiased): runs of at least 150 such pixels in a column (a plot's height; the
+/// highlighted figure's border is shorter, and pure #D62728), with no such pixel 3
+/// columns either side at the run's middle (a bar is wider). Adjacent columns count once.
+fn marker_columns(img: &image::RgbImage) -> usize {
+    let (w, h) = img.dimensions();
+    let red = |x: u32, y: u32| {
+        let [r, g, b] = img.get_pixel(x, y).0.map(i32::from);
+        r >= 180 && g >= 60 && r - g >= 50 && r - b >= 50 && (g - b).abs() <= 25
+    };
+    let thin_line = |x: u32| {
+        let mut run = 0;
+        for y in 0..h {
+            if red(x, y) {
+                run += 1;
+                continue;
+            }
+            if run >= 150 {
+                let middle = y - run / 2 - 1;
+                if !red(x - 3, middle) && !red(x + 3, middle) {
+                    return true;
+                }
+            }
+            run = 0;
+        }
+        false
+    };
+    let columns: Vec<u32> = (3..w - 3).filter(|&x| thin_line(x)).collect();
+    columns
+        .iter()
+        .enumerate()
+        .filter(|(i, x)| *i == 0 || columns[i - 1] + 1 != **x)
+        .count()
 }

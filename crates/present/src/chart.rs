@@ -1,4 +1,5 @@
-//! Charts of query results, as SVG or PNG (pure Rust: plotters with a bundled font).
+//! Charts of query results, as SVG or PNG (pure Rust: plotters with bundled fonts, DejaVu
+//! Sans and a Noto Sans CJK SC subset for Chinese names; see assets/README.md).
 //!
 //! A saved query may declare its chart in its header:
 //!
@@ -11,18 +12,22 @@
 //! Without one, the chart follows the column types: a date column and a number give a
 //! line over time (one line per value of a text column when the dates repeat), a text
 //! column and a number give bars. Export-control events (`policy_events`) inside a line
-//! chart's date range are drawn as labelled vertical markers.
+//! chart's date range are drawn as vertical markers, numbered above the plot and listed
+//! under it. A line chart's result with a numeric `months` column (China's headline
+//! series publishes January and February as one figure) draws each row covering several
+//! months as a flat segment over them at the monthly average, labelled `Jan-Feb`.
 
 mod draw;
-mod raster;
+mod events;
+mod series;
 mod spec;
+mod text;
 
 use std::path::{Path, PathBuf};
 
-use datafusion::common::ParamValues;
-
+pub use events::{LabelBox, PolicyEvent, policy_events};
 use rareflow_query::QuerySession;
-use rareflow_query::format::{add_months, format_date};
+use rareflow_query::format::add_months;
 use rareflow_query::table::{ColumnKind, Table};
 pub use spec::{ChartKind, ChartSpec};
 
@@ -120,56 +125,6 @@ pub enum HeaderError {
     UnclosedQuote(String),
 }
 
-/// An export-control event, as in the `policy_events` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyEvent {
-    /// Date, days since 1970-01-01.
-    pub date: i32,
-    /// Who announced it.
-    pub authority: String,
-    /// The announcement.
-    pub reference: String,
-    /// What it did.
-    pub description: String,
-}
-
-impl PolicyEvent {
-    /// The marker label: date and a short form of the announcement.
-    pub fn label(&self) -> String {
-        let short = self
-            .reference
-            .replace("Announcements ", "Ann. ")
-            .replace("Announcement ", "Ann. ");
-        let short = match short.find(" of 20") {
-            Some(i) => &short[..i],
-            None => &short,
-        };
-        format!("{} {short}", format_date(self.date))
-    }
-}
-
-/// Reads the export-control timeline from the warehouse's `policy_events` table.
-pub async fn policy_events(
-    session: &QuerySession,
-) -> Result<Vec<PolicyEvent>, rareflow_query::QueryError> {
-    let sql = "SELECT event_date, authority, reference, description FROM policy_events \
-               ORDER BY event_date";
-    let batches = session
-        .collect("policy_events", sql, ParamValues::List(Vec::new()))
-        .await?;
-    let table = Table::from_batches(&batches);
-    Ok((0..table.rows.len())
-        .filter_map(|r| {
-            Some(PolicyEvent {
-                date: table.get(r, "event_date").date()?,
-                authority: table.get(r, "authority").text(),
-                reference: table.get(r, "reference").text(),
-                description: table.get(r, "description").text(),
-            })
-        })
-        .collect())
-}
-
 /// One line of a line chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -188,8 +143,26 @@ pub struct Chart {
     pub value_label: String,
     /// Lines or bars.
     pub body: ChartBody,
-    /// Events drawn as markers (lines only).
+    /// Events drawn as markers (lines only), in date order.
     pub events: Vec<PolicyEvent>,
+    /// Periods of several months among the lines' points (lines only).
+    pub spans: Vec<Span>,
+}
+
+/// A period of several months (China's January-February) drawn as one flat segment at
+/// its monthly average over the months it covers, labelled with them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// The series it belongs to.
+    pub series: String,
+    /// Its first month (first day, days since 1970-01-01).
+    pub from: i32,
+    /// Its last month (first day).
+    pub to: i32,
+    /// The monthly average: the period's figure over its months.
+    pub value: f64,
+    /// The months, `Jan-Feb`.
+    pub label: String,
 }
 
 /// The drawn data.
@@ -239,17 +212,6 @@ pub fn value_label(column: &str) -> String {
         Some(u) => format!("{} ({u})", column.replace('_', " ")),
         None => column.replace('_', " "),
     }
-}
-
-/// A value column as a legend entry: without its unit part (`china_reports_t` is
-/// `china reports`).
-fn series_name(column: &str) -> String {
-    let base = ["_usd_million", "_usd_m", "_pct", "_kg", "_tonnes", "_t"]
-        .iter()
-        .find_map(|suffix| column.strip_suffix(suffix))
-        .filter(|b| !b.is_empty())
-        .unwrap_or(column);
-    base.replace('_', " ")
 }
 
 /// What a unit measures, for a chart of several columns (`tonnes (t)`).
@@ -316,8 +278,20 @@ impl Chart {
                     Some(s) => Some(column(s, ColumnKind::Text)?),
                     None => None,
                 };
-                let series = line_series(table, x, &ys, series_col);
-                Chart::lines(title, value_label, series, events)
+                // how many months each row covers, when the result says (headline_series)
+                let months = table
+                    .index("months")
+                    .filter(|&i| table.kinds[i] == ColumnKind::Number);
+                let (series, spans) = series::line_series(table, x, &ys, series_col, months);
+                let mut chart = Chart::lines(title, value_label, series, events)?;
+                if let ChartBody::Lines(drawn) = &chart.body {
+                    // a series summed into "other" has no segment of its own
+                    chart.spans = spans
+                        .into_iter()
+                        .filter(|s| drawn.iter().any(|d| d.name == s.series))
+                        .collect();
+                }
+                Ok(chart)
             }
             ChartKind::Bar => {
                 let x = column(x_name, ColumnKind::Text)?;
@@ -344,6 +318,7 @@ impl Chart {
                         highlight: spec.highlight.clone(),
                     },
                     events: Vec::new(),
+                    spans: Vec::new(),
                 })
             }
         }
@@ -357,25 +332,28 @@ impl Chart {
         series: Vec<Series>,
         events: &[PolicyEvent],
     ) -> Result<Chart, ChartError> {
-        let series: Vec<Series> = top_series(series)
+        let series: Vec<Series> = series::top_series(series)
             .into_iter()
             .filter(|s| !s.points.is_empty())
             .collect();
         if series.is_empty() {
             return Err(ChartError::Empty);
         }
-        let (lo, hi) = date_range(&series);
+        let (lo, hi) = series::date_range(&series);
         let end = add_months(hi, 1);
-        let events = events
+        let mut events: Vec<PolicyEvent> = events
             .iter()
             .filter(|e| e.date >= lo && e.date < end)
             .cloned()
             .collect();
+        // numbered left to right
+        events.sort_by_key(|e| e.date);
         Ok(Chart {
             title,
             value_label,
             body: ChartBody::Lines(series),
             events,
+            spans: Vec::new(),
         })
     }
 
@@ -387,6 +365,12 @@ impl Chart {
     /// Draws the chart as a PNG image of `size` pixels.
     pub fn to_png(&self, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
         draw::png(self, size)
+    }
+
+    /// The event labels as drawn at `size` pixels (the same in SVG and PNG): the numbers
+    /// above the markers, then the entries of the list under the chart.
+    pub fn event_label_boxes(&self, size: (u32, u32)) -> Result<Vec<LabelBox>, ChartError> {
+        draw::svg_with_boxes(self, size).map(|(_, boxes)| boxes)
     }
 
     /// Writes the chart to `path`, SVG or PNG by its extension.
@@ -404,59 +388,6 @@ impl Chart {
             source,
         })
     }
-}
-
-fn line_series(table: &Table, x: usize, ys: &[usize], by: Option<usize>) -> Vec<Series> {
-    let mut out: Vec<Series> = Vec::new();
-    for row in &table.rows {
-        let Some(day) = row[x].date() else { continue };
-        for &y in ys {
-            let Some(v) = row[y].number() else { continue };
-            let name = match by {
-                Some(s) => row[s].text(),
-                None => series_name(&table.columns[y]),
-            };
-            match out.iter_mut().find(|s| s.name == name) {
-                Some(s) => s.points.push((day, v)),
-                None => out.push(Series {
-                    name,
-                    points: vec![(day, v)],
-                }),
-            }
-        }
-    }
-    for s in &mut out {
-        s.points.sort_by_key(|p| p.0);
-    }
-    out
-}
-
-/// Keeps the [`TOP_N`] series with the largest totals and sums the rest, by date, as "other".
-fn top_series(mut series: Vec<Series>) -> Vec<Series> {
-    if series.len() <= TOP_N {
-        return series;
-    }
-    let total = |s: &Series| s.points.iter().map(|p| p.1.abs()).sum::<f64>();
-    series.sort_by(|a, b| total(b).total_cmp(&total(a)));
-    let rest = series.split_off(TOP_N - 1);
-    let mut sums: std::collections::BTreeMap<i32, f64> = std::collections::BTreeMap::new();
-    for s in &rest {
-        for &(d, v) in &s.points {
-            *sums.entry(d).or_default() += v;
-        }
-    }
-    series.push(Series {
-        name: format!("other ({})", rest.len()),
-        points: sums.into_iter().collect(),
-    });
-    series
-}
-
-fn date_range(series: &[Series]) -> (i32, i32) {
-    let days = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-    let lo = days.clone().min().unwrap_or(0);
-    let hi = days.max().unwrap_or(0);
-    (lo, hi)
 }
 
 /// Collects a result stream, draws its chart to `path` (SVG or PNG by extension) as the

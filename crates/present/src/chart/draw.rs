@@ -1,8 +1,6 @@
 //! Drawing a [`Chart`] with plotters: the same code draws the SVG and the PNG, so both
-//! give the same picture. Text is measured (and, in PNGs, drawn) with the bundled DejaVu
-//! Sans through ab_glyph; SVGs name the `sans-serif` family.
-
-use std::sync::OnceLock;
+//! give the same picture. Text is measured (and, in PNGs, drawn) with the bundled fonts
+//! (see [`super::text`]); SVGs name them in a family list.
 
 use plotters::coord::Shift;
 use plotters::coord::combinators::BindKeyPoints;
@@ -10,13 +8,10 @@ use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::raster::Raster;
-use super::{Chart, ChartBody, ChartError};
+use super::events::{self, BAND, EventList, LabelBox};
+use super::text::{FAMILY, Fonted, Fonts};
+use super::{Chart, ChartBody, ChartError, Span};
 use rareflow_query::format::{add_months, fmt_number, format_month};
-
-/// DejaVu Sans 2.37 (Bitstream Vera licence, see assets/LICENSE-DejaVu.txt).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
 
 /// Series colours (Tableau 10), then grey for "other".
 const PALETTE: [RGBColor; 8] = [
@@ -30,30 +25,32 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(23, 190, 207),
 ];
 const OTHER: RGBColor = RGBColor(150, 150, 150);
-const MARKER: RGBColor = RGBColor(178, 34, 34);
 const BAR: RGBColor = RGBColor(120, 144, 176);
 const ACCENT: RGBColor = RGBColor(214, 39, 40);
 
-fn register_font() -> Result<(), ChartError> {
-    static DONE: OnceLock<bool> = OnceLock::new();
-    let ok = DONE
-        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if *ok { Ok(()) } else { Err(ChartError::Font) }
+pub(crate) fn svg(chart: &Chart, size: (u32, u32)) -> Result<String, ChartError> {
+    svg_with_boxes(chart, size).map(|(svg, _)| svg)
 }
 
-pub(crate) fn svg(chart: &Chart, size: (u32, u32)) -> Result<String, ChartError> {
-    register_font()?;
+/// The SVG, and the event labels' boxes as laid out in it.
+pub(crate) fn svg_with_boxes(
+    chart: &Chart,
+    size: (u32, u32),
+) -> Result<(String, Vec<LabelBox>), ChartError> {
+    let fonts = Fonts::get()?;
     let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        draw(&root, chart)?;
+    let boxes = {
+        let svg = SVGBackend::with_string(&mut out, size);
+        let root = Fonted::new(svg, fonts, false).into_drawing_area();
+        let boxes = draw(&root, chart)?;
         root.present().map_err(drawing_failed)?;
-    }
-    Ok(out)
+        boxes
+    };
+    Ok((out, boxes))
 }
 
 pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
-    register_font()?;
+    let fonts = Fonts::get()?;
     let (w, h) = size;
     if w == 0 || h == 0 || w > 10_000 || h > 10_000 {
         return Err(ChartError::Size {
@@ -61,11 +58,10 @@ pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError
             height: h,
         });
     }
-    let font = ab_glyph::FontRef::try_from_slice(FONT).map_err(|_| ChartError::Font)?;
     let mut pixels = vec![0u8; w as usize * h as usize * 3];
     {
         let bitmap = BitMapBackend::with_buffer(&mut pixels, size);
-        let root = Raster::new(bitmap, font).into_drawing_area();
+        let root = Fonted::new(bitmap, fonts, true).into_drawing_area();
         draw(&root, chart)?;
         root.present().map_err(drawing_failed)?;
     }
@@ -82,7 +78,7 @@ pub(crate) fn png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError
 }
 
 /// The backend's error, kept as the cause.
-fn drawing_failed<E: std::error::Error + Send + Sync + 'static>(
+pub(crate) fn drawing_failed<E: std::error::Error + Send + Sync + 'static>(
     e: plotters::drawing::DrawingAreaErrorKind<E>,
 ) -> ChartError {
     ChartError::Draw(Box::new(e))
@@ -102,15 +98,18 @@ pub(crate) fn axis_number(v: f64, span: f64) -> String {
     fmt_number(v, decimals)
 }
 
+/// Draws the chart; gives the event labels' boxes.
 fn draw<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
-) -> Result<(), ChartError> {
+) -> Result<Vec<LabelBox>, ChartError> {
     let err = drawing_failed::<DB::ErrorType>;
     root.fill(&WHITE).map_err(err)?;
     match &chart.body {
         ChartBody::Lines(series) => draw_lines(root, chart, series),
-        ChartBody::Bars { bars, highlight } => draw_bars(root, chart, bars, highlight.as_deref()),
+        ChartBody::Bars { bars, highlight } => {
+            draw_bars(root, chart, bars, highlight.as_deref()).map(|()| Vec::new())
+        }
     }
 }
 
@@ -118,7 +117,7 @@ fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     series: &[super::Series],
-) -> Result<(), ChartError> {
+) -> Result<Vec<LabelBox>, ChartError> {
     let err = drawing_failed::<DB::ErrorType>;
     let legend_style = (FAMILY, 17).into_font().color(&BLACK);
     let (width, height) = root.dim_in_pixel();
@@ -147,32 +146,18 @@ fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
         legend_rows.clear();
     }
     let legend_height = 24 * legend_rows.len() as u32 + 8;
-    let (plot_area, legend_area) = root.split_vertically(height.saturating_sub(legend_height));
+    let list = EventList::new(root, &chart.events, (width, height));
+    let (plot_area, under) =
+        root.split_vertically(height.saturating_sub(legend_height + list.height()));
+    let (legend_area, list_area) = under.split_vertically(legend_height);
 
-    let lo = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
-        .min()
-        .unwrap_or(0);
-    let hi = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
-        .max()
-        .unwrap_or(0);
+    let (lo, hi) = super::series::date_range(series);
     let end = add_months(hi, 1);
     let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
     let y_min = values.clone().fold(0.0f64, f64::min);
     let y_max = values.fold(0.0f64, f64::max);
     let span = (y_max - y_min).max(1e-9);
-    let label_rows = event_rows(chart, lo, end, width);
-    let headroom = 0.08
-        + 0.055
-            * label_rows
-                .iter()
-                .copied()
-                .max()
-                .map_or(0.0, |r| r as f64 + 1.0);
-    let y_top = y_max + span * headroom;
+    let y_top = y_max + span * 0.08;
     let y_bottom = if y_min < 0.0 {
         y_min - span * 0.05
     } else {
@@ -184,9 +169,11 @@ fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
     let step = months.len().div_ceil(10).max(1);
     let keys: Vec<i32> = months.iter().copied().step_by(step).collect();
     let body = draw_title(&plot_area, &chart.title)?;
+    // the events' numbers get a band of their own above the plot, clear of the lines
+    let band = if chart.events.is_empty() { 0 } else { BAND };
     let mut ctx = ChartBuilder::on(&body)
         .margin(12)
-        .margin_top(26)
+        .margin_top(26 + band)
         .x_label_area_size(32)
         .y_label_area_size(70)
         .build_cartesian_2d((lo..end).with_key_points(keys), y_bottom..y_top)
@@ -205,43 +192,31 @@ fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
     plot_area
         .draw(&Text::new(
             chart.value_label.clone(),
-            (px.start, py.start - 20),
+            (px.start, py.start - 20 - band as i32),
             (FAMILY, 16).into_font().color(&BLACK),
         ))
         .map_err(err)?;
 
-    // events: a vertical marker each, labels staggered in rows so they do not overlap
-    let label_style = (FAMILY, 15).into_font().color(&MARKER);
-    for (event, row) in chart.events.iter().zip(&label_rows) {
-        ctx.draw_series(std::iter::once(Rectangle::new(
-            [(event.date, y_bottom), (event.date, y_top)],
-            MARKER.mix(0.7).stroke_width(1),
-        )))
-        .map_err(err)?;
-        let (x, _) = ctx.backend_coord(&(event.date, y_top));
-        let label = event.label();
-        let (w, _) = plot_area
-            .estimate_text_size(&label, &label_style)
-            .unwrap_or((100, 12));
-        let x = if x + 4 + w as i32 > px.end {
-            x - 4 - w as i32
-        } else {
-            x + 4
-        };
-        plot_area
-            .draw(&Text::new(
-                label,
-                (x, py.start + 4 + 15 * *row as i32),
-                label_style.clone(),
-            ))
-            .map_err(err)?;
-    }
+    let xs: Vec<i32> = chart
+        .events
+        .iter()
+        .map(|e| ctx.backend_coord(&(e.date, y_top)).0)
+        .collect();
+    let mut boxes = events::draw_markers(&plot_area, &xs, py)?;
 
     for (i, s) in series.iter().enumerate() {
         let c = color(i, &s.name);
         ctx.draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
             .map_err(err)?;
+        for span in chart.spans.iter().filter(|p| p.series == s.name) {
+            let from = ctx.backend_coord(&(span.from, span.value));
+            let to = ctx.backend_coord(&(span.to, span.value));
+            plot_area
+                .draw(&PathElement::new(vec![from, to], c.stroke_width(4)))
+                .map_err(err)?;
+        }
     }
+    span_labels(&ctx, &plot_area, chart, series)?;
 
     for (r, row) in legend_rows.iter().enumerate() {
         let mut x = 80;
@@ -261,6 +236,57 @@ fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
                 .map_err(err)?;
             x += entry_width(&s.name);
         }
+    }
+    let list_top = (height.saturating_sub(list.height())) as i32;
+    boxes.extend(list.draw(&list_area, list_top)?);
+    Ok(boxes)
+}
+
+/// The months of each multi-month period, written once above its highest segment: in
+/// its series' colour when one series has it, else in grey.
+fn span_labels<DB: DrawingBackend<ErrorType: 'static>, X, Y>(
+    ctx: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    series: &[super::Series],
+) -> Result<(), ChartError>
+where
+    X: Ranged<ValueType = i32>,
+    Y: Ranged<ValueType = f64>,
+{
+    let left_edge = ctx.plotting_area().get_pixel_range().0.start + 3;
+    let mut done: Vec<(i32, i32)> = Vec::new();
+    for span in &chart.spans {
+        if done.contains(&(span.from, span.to)) {
+            continue;
+        }
+        done.push((span.from, span.to));
+        let same: Vec<&Span> = chart
+            .spans
+            .iter()
+            .filter(|p| (p.from, p.to) == (span.from, span.to))
+            .collect();
+        let top = same.iter().map(|p| p.value).fold(f64::MIN, f64::max);
+        let c = match same.as_slice() {
+            [one] => series
+                .iter()
+                .position(|s| s.name == one.series)
+                .map_or(BLACK, |i| color(i, &one.series)),
+            _ => RGBColor(90, 90, 90),
+        };
+        let style = (FAMILY, 14)
+            .into_font()
+            .color(&c)
+            .pos(Pos::new(HPos::Left, VPos::Bottom));
+        let from = ctx.backend_coord(&(span.from, top));
+        let to = ctx.backend_coord(&(span.to, top));
+        // centred over the segment, but right of the y axis at the chart's left edge
+        let (w, _) = area
+            .estimate_text_size(&span.label, &style)
+            .unwrap_or((0, 0));
+        let left = ((from.0 + to.0) / 2 - w as i32 / 2).max(left_edge);
+        area.draw(&Text::new(span.label.clone(), (left, from.1 - 6), style))
+            .map_err(drawing_failed)?;
     }
     Ok(())
 }
@@ -299,34 +325,6 @@ fn fit_title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str) -> 
         cut.pop();
     }
     (format!("{}...", cut.trim_end()), 16)
-}
-
-/// The label row of each event: the first row where it does not overlap the label before.
-fn event_rows(chart: &Chart, lo: i32, end: i32, width: u32) -> Vec<usize> {
-    // approximate pixel positions: ~7 px per character at 12 px
-    let plot_width = f64::from(width.saturating_sub(100).max(1));
-    let span = f64::from((end - lo).max(1));
-    let mut row_ends: Vec<f64> = Vec::new();
-    let mut rows = Vec::new();
-    for e in &chart.events {
-        let x = f64::from(e.date - lo) / span * plot_width;
-        let w = 7.2 * e.label().chars().count() as f64 + 8.0;
-        let (start, stop) = if x + w > plot_width {
-            (x - w, x)
-        } else {
-            (x, x + w)
-        };
-        let row = match row_ends.iter().position(|r| *r < start) {
-            Some(r) => r,
-            None => {
-                row_ends.push(f64::MIN);
-                row_ends.len() - 1
-            }
-        };
-        row_ends[row] = stop;
-        rows.push(row);
-    }
-    rows
 }
 
 fn months_between(lo: i32, end: i32) -> Vec<i32> {
