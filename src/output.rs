@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use datafusion::common::ParamValues;
-use rareflow_query::print::write_stream;
+use rareflow_query::print::{MaxRows, write_stream};
 use rareflow_query::{OutputFormat, QueryError, QuerySession};
 
 use crate::failure::Failure;
@@ -19,6 +19,26 @@ pub struct Output {
     pub file: Option<PathBuf>,
     /// Also draw the result here (SVG or PNG by extension).
     pub chart: Option<PathBuf>,
+    /// `--max-rows N` (0: every row); without it, see [`default_max_rows`].
+    pub max_rows: Option<usize>,
+}
+
+/// Lines around the rows of a table at a terminal: its frame (top, header, rule, bottom),
+/// the count under it, and the shell's next prompt.
+const TABLE_FRAME_LINES: usize = 6;
+
+/// How many rows the table format shows without `--max-rows`: when the table goes to
+/// standard output and that is a terminal, as many as fit in its height (less the table's
+/// frame, at least one); otherwise [`MaxRows::DEFAULT`].
+pub fn default_max_rows(to_file: bool) -> usize {
+    let height = (!to_file)
+        .then(|| console::Term::stdout().size_checked())
+        .flatten()
+        .map(|(rows, _)| usize::from(rows));
+    match height {
+        Some(rows) => rows.saturating_sub(TABLE_FRAME_LINES).max(1),
+        None => MaxRows::DEFAULT,
+    }
 }
 
 /// The SQL to run and how to name it.
@@ -65,7 +85,17 @@ pub async fn run_and_print(
     };
     // The file is created once the query runs: SQL that fails leaves no empty file.
     let (sink, target) = sink(output)?;
-    write_stream(stream, output.format, sink, &target).await?;
+    let max_rows = output
+        .max_rows
+        .unwrap_or_else(|| default_max_rows(output.file.is_some()));
+    write_stream(
+        stream,
+        output.format,
+        MaxRows::from_count(max_rows),
+        sink,
+        &target,
+    )
+    .await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use rareflow::{Failure, Output, Request, print_error, run_and_print};
 use rareflow_query::ballista::Engine;
-use rareflow_query::params::{bind, parse_assignment};
+use rareflow_query::params::{bind, check, parse_assignment, resolve_latest};
 use rareflow_query::{AsOf, OutputFormat, ParamSpec, ParamType, Pin, QueryError, SavedQuery};
 
 /// Exit codes, shown at the end of `--help`.
@@ -22,6 +22,8 @@ Exit codes:
 Examples:
   rareflow-query list
   rareflow-query run magnets_by_destination --param month=2025-11
+  rareflow-query run magnets_by_destination --param month=latest
+  rareflow-query sql \"SELECT * FROM trade_flows\" --max-rows 100
   rareflow-query describe trade_flows
   rareflow-query completions bash > ~/.local/share/bash-completion/completions/rareflow-query";
 
@@ -70,6 +72,7 @@ enum Command {
     #[command(after_help = "\
 Examples:
   rareflow-query run magnets_by_destination --param month=2025-11
+  rareflow-query run magnets_by_destination --param month=latest
   rareflow-query run sql/magnets_total_monthly.sql -p from=2025-01 --format csv
   rareflow-query run unit_value_by_destination --format json --output uv.json
   rareflow-query --as-of 2025-12-31 run magnets_by_destination")]
@@ -84,6 +87,8 @@ Examples:
 Examples:
   rareflow-query sql \"SELECT partner, SUM(quantity_kg) FROM trade_flows WHERE year = 2025 GROUP BY 1\"
   rareflow-query sql 'SELECT * FROM trade_flows WHERE element = $e LIMIT 5' --param e=Dy
+  rareflow-query sql \"SELECT * FROM trade_flows\" --max-rows 0 > all.txt
+  rareflow-query sql \"SELECT * FROM trade_flows\" --format csv --output trade_flows.csv
   rareflow-query sql \"SELECT * FROM rejects\" --format parquet --output rejects.parquet")]
     Sql {
         /// The statement; `$name` placeholders take --param values as text.
@@ -142,11 +147,20 @@ Examples:
 #[derive(Debug, Args)]
 struct OutputArgs {
     /// A parameter, NAME=VALUE (repeatable); bound as a value, never pasted into the SQL.
+    /// A month parameter also takes `latest`: the latest month for which China Customs
+    /// detail is loaded.
     #[arg(long = "param", short = 'p', value_parser = parse_assignment)]
     params: Vec<(String, String)>,
-    /// Output format.
+    /// Output format. `table` shows the first rows (see --max-rows) and counts the rest;
+    /// csv, json and parquet write every row, streamed.
     #[arg(long, short = 'f', default_value = "table", value_parser = format_parser())]
     format: OutputFormat,
+    /// Rows the table format shows; the rest are counted, and the count under the table
+    /// says how many were left out. Default: as many as fit in the terminal when standard output is
+    /// one, else 40. 0 shows every row: that table is held whole in memory, as big as the
+    /// result (use --format csv for big results).
+    #[arg(long, value_name = "N")]
+    max_rows: Option<usize>,
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -264,15 +278,18 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         }
         Command::Run { query, output } => {
             let saved = SavedQuery::resolve(&query, &cli.sql_dir)?;
-            let params = bind(&saved.params, &output.params)?;
+            // Usage errors first; which month `latest` is, the warehouse says after.
+            check(&saved.params, &output.params)?;
             let session = open().await?;
+            let given = resolve_latest(&session, &saved.params, &output.params).await?;
+            let params = bind(&saved.params, &given)?;
             let origin = saved.path.display().to_string();
             let request = Request {
                 origin: &origin,
                 sql: &saved.sql,
                 params,
                 title: &saved.name,
-                note: chart_note(&output.params),
+                note: chart_note(&given),
             };
             run_and_print(&session, request, &output.into()).await
         }
@@ -308,6 +325,7 @@ impl From<OutputArgs> for Output {
             format: args.format,
             file: args.output,
             chart: args.chart,
+            max_rows: args.max_rows,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! `rareflow-query` as an analyst meets it: exit codes, suggestions, read-only refusals,
-//! `describe`, `list` by topic, help and shell completions, and the README's table of tables.
+//! `describe`, `list` by topic, help and shell completions, the README's table of tables,
+//! big results at the terminal (`--max-rows`), and `--param month=latest`.
 
 use std::path::Path;
 
 use rareflow_normalize::schema::TRADE_FLOWS;
 use rareflow_query::Catalog;
 
-use crate::support::{bundled_warehouse, query_cmd, repo, stderr, stdout};
+use crate::support::{bundled_warehouse, copy_dir, query_cmd, repo, run_etl, stderr, stdout};
 
 #[test]
 fn exit_codes_tell_usage_from_failure() {
@@ -243,4 +244,205 @@ fn the_session_constructors_agree_on_tables_and_shared_ctes() {
         assert_eq!(open.table_names(), at.table_names());
         assert!(open.table_names().contains(&"trade_flows".to_owned()));
     });
+}
+
+/// The footer under a table that shows `shown` of `rows` rows.
+fn footer(rows: &str, shown: &str) -> String {
+    format!("{rows} rows, {shown} shown (--max-rows, or --format csv|json|parquet for all)")
+}
+
+/// The data lines of a table (`| ... |`), header first.
+fn table_lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.starts_with("| ")).collect()
+}
+
+/// A result far too big to print as one table string (20 million rows: the whole table
+/// took 10 GB and 161 s before) shows its first 40 rows and the count, in bounded memory.
+/// The peak resident size is the child's own, from `wait4`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_huge_result_shows_its_first_rows_in_bounded_memory() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its peak memory"
+    )]
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rareflow-query"))
+        .current_dir(repo())
+        .env("RAREFLOW_WAREHOUSE", bundled_warehouse())
+        .args(["sql", "SELECT value AS n FROM generate_series(1, 20000000)"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        err_pipe.read_to_string(&mut text).unwrap();
+        text
+    });
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let pid = i32::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: `wait4` fills `status` and `usage`, both valid for writes; the child is
+    // ours and not waited for elsewhere.
+    let (reaped, usage) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        (libc::wait4(pid, &mut status, 0, &mut usage), usage)
+    };
+    assert_eq!(reaped, pid);
+    let errors = errors.join().unwrap();
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{errors}"
+    );
+    // Standard output is a pipe here: the default 40 rows, 1 to 40 in order.
+    let lines = table_lines(&text);
+    let expected: Vec<String> = std::iter::once("| n  |".to_owned())
+        .chain((1..=40).map(|n| format!("| {n:<2} |")))
+        .collect();
+    assert_eq!(lines, expected, "{text}");
+    assert_eq!(
+        text.lines().last().unwrap(),
+        footer("20,000,000", "40"),
+        "{text}"
+    );
+    // Linux reports the peak in KiB.
+    let peak_mb = usage.ru_maxrss / 1024;
+    assert!(peak_mb < 300, "peak resident size {peak_mb} MB");
+}
+
+/// `--max-rows 3` shows exactly the first three rows of the result, in order, then the
+/// count of all; csv writes every row whatever `--max-rows` says. March 2026 has 18
+/// destinations of magnets in China Customs' file (gacc_export_202603_usd_zh.csv, HS
+/// 85051110); the three largest are Germany 909,980 kg, Korea 592,162 kg and the US
+/// 406,000 kg.
+#[test]
+fn max_rows_shows_the_first_rows_and_counts_the_rest() {
+    let wh = bundled_warehouse();
+    let args = ["run", "magnets_by_destination", "-p", "month=2026-03"];
+    let out = query_cmd(wh, &[&args[..], &["--max-rows", "3"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let partners: Vec<&str> = table_lines(&text)
+        .iter()
+        .map(|l| l.split('|').nth(1).unwrap().trim())
+        .collect();
+    assert_eq!(partners, ["partner", "DEU", "KOR", "USA"], "{text}");
+    let tonnes: Vec<&str> = table_lines(&text)[1..]
+        .iter()
+        .map(|l| l.split('|').nth(3).unwrap().trim())
+        .collect();
+    assert_eq!(tonnes, ["910.0", "592.2", "406.0"]);
+    assert_eq!(text.lines().last().unwrap(), footer("18", "3"));
+
+    // Every row fits: the count alone, as before.
+    let all = stdout(&query_cmd(wh, &[&args[..], &["--max-rows", "18"]].concat()));
+    assert_eq!(table_lines(&all).len(), 19);
+    assert_eq!(all.lines().last().unwrap(), "18 rows");
+    // 0: every row, whatever the default.
+    let out = query_cmd(
+        wh,
+        &[
+            "sql",
+            "SELECT * FROM generate_series(1, 45)",
+            "--max-rows",
+            "0",
+        ],
+    );
+    assert_eq!(table_lines(&stdout(&out)).len(), 46, "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().last().unwrap(), "45 rows");
+    let csv = stdout(&query_cmd(
+        wh,
+        &[&args[..], &["--max-rows", "3", "-f", "csv"]].concat(),
+    ));
+    assert_eq!(csv.lines().count(), 19, "{csv}");
+}
+
+/// `--param month=latest` is the latest month with China Customs detail loaded: the
+/// bundled raw files of China Customs end with gacc_export_202603_usd_zh.csv, March 2026.
+#[test]
+fn month_latest_is_the_latest_china_customs_month() {
+    let wh = bundled_warehouse();
+    let run = |month: &str| {
+        let out = query_cmd(
+            wh,
+            &[
+                "run",
+                "magnets_by_destination",
+                "--param",
+                &format!("month={month}"),
+                "-f",
+                "csv",
+            ],
+        );
+        assert!(out.status.success(), "{month}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let latest = run("latest");
+    assert_eq!(latest, run("2026-03"));
+    assert_ne!(latest, run("2026-02"));
+    assert!(latest.contains("\nDEU,Germany,910.0,"), "{latest}");
+    // A chart's title names the month, not the word.
+    let dir = tempfile::TempDir::new().unwrap();
+    let chart = dir.path().join("latest.svg");
+    let out = query_cmd(
+        wh,
+        &[
+            "run",
+            "magnets_by_destination",
+            "-p",
+            "month=latest",
+            "--chart",
+            chart.to_str().unwrap(),
+            "-f",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(
+        svg.contains("month=2026-03") && !svg.contains("month=latest"),
+        "{svg}"
+    );
+}
+
+/// Without China Customs detail, `latest` is a usage error that says so; a misspelt
+/// `latest` is a usage error before the warehouse is opened.
+#[test]
+fn month_latest_without_china_customs_detail_is_a_usage_error() {
+    let raw = tempfile::TempDir::new().unwrap();
+    copy_dir(&repo().join("data/raw/census"), &raw.path().join("census"));
+    let wh = tempfile::TempDir::new().unwrap();
+    run_etl(raw.path(), wh.path()).unwrap();
+    let out = query_cmd(
+        wh.path(),
+        &["run", "magnets_by_destination", "-p", "month=latest"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "rareflow-query: error: parameter month: latest: no China Customs detail \
+         (trade_flows rows of source gacc) is loaded; pass a month as YYYY-MM"
+    );
+    let nowhere = wh.path().join("nowhere");
+    let out = query_cmd(
+        &nowhere,
+        &["run", "magnets_by_destination", "-p", "month=lastest"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // `latest` itself passes the check and reaches the (missing) warehouse.
+    let out = query_cmd(
+        &nowhere,
+        &["run", "magnets_by_destination", "-p", "month=latest"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }

@@ -47,19 +47,30 @@ pub fn fmt_number(v: f64, decimals: usize) -> String {
         Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
         None => (text.clone(), None),
     };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = group_thousands(&int);
     let negative = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
     let sign = if negative { "-" } else { "" };
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
     }
+}
+
+/// A count with thousands separators (`2,000,000`).
+pub fn fmt_count(n: u64) -> String {
+    group_thousands(&n.to_string())
+}
+
+/// Digits with a comma before each group of three from the right.
+fn group_thousands(digits: &str) -> String {
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
 }
 
 /// A quantity as the brief writes it: whole numbers without decimals, others with one,
@@ -78,5 +89,21 @@ pub fn fmt_pct(v: Option<f64>) -> String {
         Some(v) if v > 0.0 => format!("+{}%", fmt_number(v, 1)),
         Some(v) => format!("{}%", fmt_number(v, 1)),
         None => "n/a".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_numbers_group_thousands() {
+        assert_eq!(fmt_count(0), "0");
+        assert_eq!(fmt_count(999), "999");
+        assert_eq!(fmt_count(1000), "1,000");
+        assert_eq!(fmt_count(2_000_000), "2,000,000");
+        assert_eq!(fmt_count(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(fmt_number(-5493.94, 1), "-5,493.9");
+        assert_eq!(fmt_number(6150.0, 0), "6,150");
     }
 }

@@ -14,7 +14,7 @@
 //! - [`exec`]: the read-only guard ([`exec::guard`]), sessions over one recorded run opened
 //!   from a typed warehouse location ([`exec::session`]), and as-of views
 //!   ([`exec::as_of`]).
-//! - [`print`]: table, CSV, JSON and Parquet output.
+//! - [`print`]: table (its first rows, the rest counted), CSV, JSON and Parquet output.
 //! - [`describe`]: what each table and column holds.
 //! - [`table`]: a result as a small typed table, and [`format`](mod@format): numbers, dates and
 //!   month arithmetic (the input of `rareflow-present`'s charts and brief).
@@ -44,6 +44,6 @@ pub use delta_tables::Pin;
 pub use error::QueryError;
 pub use exec::{AsOf, QuerySession, Runs, read_only_options};
 pub use params::{ParamSpec, ParamType};
-pub use print::OutputFormat;
+pub use print::{MaxRows, OutputFormat};
 pub use saved::SavedQuery;
 pub use table::Table;

@@ -1,5 +1,6 @@
 //! Parameters of saved queries: declared in the header, given on the command line as
 //! `--param NAME=VALUE`, bound through DataFusion's placeholders (`$NAME`) as typed values.
+//! A month parameter also takes [`LATEST`], read from the warehouse ([`resolve_latest`]).
 
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
@@ -7,7 +8,13 @@ use datafusion::scalar::ScalarValue;
 use rareflow_normalize::period::{days_from_civil, parse_date};
 
 use crate::error::QueryError;
+use crate::exec::QuerySession;
+use crate::format::format_month;
 use crate::suggest::closest;
+
+/// The value of a month parameter that means the latest month for which China Customs
+/// detail is loaded ([`QuerySession::latest_detail_month`]); any case.
+pub const LATEST: &str = "latest";
 
 /// Type of a parameter, which says how its text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +143,85 @@ pub fn bind(specs: &[ParamSpec], given: &[(String, String)]) -> Result<ParamValu
     Ok(ParamValues::from(values))
 }
 
+/// Whether `text` is [`LATEST`].
+fn is_latest(text: &str) -> bool {
+    text.trim().eq_ignore_ascii_case(LATEST)
+}
+
+/// The month parameters of `specs` whose value (given last, or else their default) is
+/// [`LATEST`].
+fn latest_params<'a>(specs: &'a [ParamSpec], given: &[(String, String)]) -> Vec<&'a str> {
+    specs
+        .iter()
+        .filter(|spec| spec.ty == ParamType::Month)
+        .filter(|spec| {
+            given
+                .iter()
+                .rev()
+                .find(|(n, _)| n == &spec.name)
+                .map(|(_, v)| v.as_str())
+                .or(spec.default.as_deref())
+                .is_some_and(is_latest)
+        })
+        .map(|spec| spec.name.as_str())
+        .collect()
+}
+
+/// `given` with each month parameter that says [`LATEST`] (or defaults to it) given as
+/// `latest` (`YYYY-MM`, the first day of the month in days since 1970-01-01) instead;
+/// `None` (no China Customs detail loaded) is an error naming the parameter.
+fn replace_latest(
+    specs: &[ParamSpec],
+    given: &[(String, String)],
+    latest: Option<i32>,
+) -> Result<Vec<(String, String)>, QueryError> {
+    let names = latest_params(specs, given);
+    let mut out = given.to_vec();
+    for name in names {
+        let month = latest.ok_or_else(|| QueryError::Param {
+            name: name.to_owned(),
+            message: "latest: no China Customs detail (trade_flows rows of source gacc) is \
+                      loaded; pass a month as YYYY-MM"
+                .into(),
+        })?;
+        let month = format_month(month);
+        let mut found = false;
+        for (_, v) in out.iter_mut().filter(|(n, _)| n == name) {
+            found = true;
+            if is_latest(v) {
+                v.clone_from(&month);
+            }
+        }
+        if !found {
+            // `latest` is the default.
+            out.push((name.to_owned(), month));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks `given` against `specs` as [`bind`] does, without the warehouse: [`LATEST`]
+/// passes for a month parameter. Usage errors come before the warehouse is opened.
+pub fn check(specs: &[ParamSpec], given: &[(String, String)]) -> Result<(), QueryError> {
+    bind(specs, &replace_latest(specs, given, Some(0))?).map(drop)
+}
+
+/// `given` with [`LATEST`] read as the latest month for which China Customs detail is
+/// loaded in `session`, for every month parameter that says it (given or as its default;
+/// the warehouse is asked only then): what [`bind`] then binds, and what a chart's title
+/// names. No detail loaded is a usage error ([`QueryError::Param`]).
+pub async fn resolve_latest(
+    session: &QuerySession,
+    specs: &[ParamSpec],
+    given: &[(String, String)],
+) -> Result<Vec<(String, String)>, QueryError> {
+    if latest_params(specs, given).is_empty() {
+        return Ok(given.to_vec());
+    }
+    let latest = session.latest_detail_month().await?;
+    replace_latest(specs, given, latest)
+}
+
 /// Splits `NAME=VALUE`.
 pub fn parse_assignment(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
@@ -249,6 +335,70 @@ mod tests {
         };
         assert_eq!(values["month"].value, ScalarValue::Date32(Some(20393)));
         assert_eq!(values["top"].value, ScalarValue::Int64(Some(5)));
+    }
+
+    #[test]
+    fn latest_is_replaced_for_month_parameters_only() {
+        let specs = [
+            spec("month", ParamType::Month, Some("2025-11")),
+            spec("since", ParamType::Month, Some("LATEST")),
+            spec("partner", ParamType::Text, None),
+        ];
+        let given = [
+            ("month".to_owned(), " Latest ".to_owned()),
+            ("partner".to_owned(), "latest".to_owned()),
+        ];
+        // 2026-03-01 is day 20513: 2026-01-01 is 56*365+14 = 20454, then 31+28 days.
+        let replaced = replace_latest(&specs, &given, Some(20513)).unwrap();
+        let ParamValues::Map(values) = bind(&specs, &replaced).unwrap() else {
+            panic!("expected named values");
+        };
+        assert_eq!(values["month"].value, ScalarValue::Date32(Some(20513)));
+        assert_eq!(values["since"].value, ScalarValue::Date32(Some(20513)));
+        // A text parameter keeps the word.
+        assert_eq!(
+            values["partner"].value,
+            ScalarValue::Utf8(Some("latest".into()))
+        );
+        // The month is named as the user would write it, where `latest` was.
+        assert_eq!(
+            replaced,
+            [
+                ("month".to_owned(), "2026-03".to_owned()),
+                ("partner".to_owned(), "latest".to_owned()),
+                ("since".to_owned(), "2026-03".to_owned()),
+            ]
+        );
+        // A month given later than `latest` wins, as any value given last does.
+        let given = [
+            ("month".to_owned(), "latest".to_owned()),
+            ("month".to_owned(), "2025-10".to_owned()),
+        ];
+        let replaced = replace_latest(&specs[..1], &given, Some(20513)).unwrap();
+        let ParamValues::Map(values) = bind(&specs[..1], &replaced).unwrap() else {
+            panic!("expected named values");
+        };
+        assert_eq!(values["month"].value, ScalarValue::Date32(Some(20362)));
+    }
+
+    #[test]
+    fn latest_without_china_customs_detail_is_a_usage_error() {
+        let specs = [spec("month", ParamType::Month, None)];
+        let given = [("month".to_owned(), "latest".to_owned())];
+        let err = replace_latest(&specs, &given, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "parameter month: latest: no China Customs detail (trade_flows rows of source gacc) \
+             is loaded; pass a month as YYYY-MM"
+        );
+        assert!(err.is_usage());
+        // Checking without the warehouse lets `latest` pass, and nothing else new.
+        assert!(check(&specs, &given).is_ok());
+        let bad = [("month".to_owned(), "latests".to_owned())];
+        assert!(check(&specs, &bad).unwrap_err().is_usage());
+        // Not asked for: the given values as they are, with no month to look up.
+        let plain = [("month".to_owned(), "2025-11".to_owned())];
+        assert_eq!(replace_latest(&specs, &plain, None).unwrap(), plain);
     }
 
     #[test]

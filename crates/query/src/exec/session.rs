@@ -319,6 +319,22 @@ impl QuerySession {
     }
 }
 
+impl QuerySession {
+    /// The latest month for which China Customs detail (`trade_flows` rows of source
+    /// `gacc`) is loaded, as the days since 1970-01-01 of its first day; `None` when none
+    /// is. What `latest` means for a month parameter and for the brief.
+    pub async fn latest_detail_month(&self) -> Result<Option<i32>, QueryError> {
+        let table = self
+            .collect_table(
+                "latest month",
+                "SELECT MAX(period) FROM trade_flows WHERE source = 'gacc'",
+                ParamValues::List(Vec::new()),
+            )
+            .await?;
+        Ok(table.rows.first().and_then(|row| row.first()?.date()))
+    }
+}
+
 /// Whether an engine error comes from reading data (Parquet or Arrow decoding), the only
 /// errors a damaged file can cause.
 fn reads_data(e: &DataFusionError) -> bool {

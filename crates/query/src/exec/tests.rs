@@ -210,3 +210,44 @@ fn as_of_reads_dates_and_release_numbers() {
     );
     assert!(AsOf::parse("yesterday").is_err());
 }
+
+/// A session over `trade_flows (source TEXT, period DATE)` holding `rows`.
+fn periods_session(rows: &[(&str, i32)]) -> QuerySession {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("period", DataType::Date32, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(arrow::array::Date32Array::from_iter_values(
+                rows.iter().map(|r| r.1),
+            )),
+        ],
+    )
+    .unwrap();
+    let ctx = SessionContext::new();
+    let table = MemTable::try_new(schema, vec![vec![batch]]).unwrap();
+    ctx.register_table("trade_flows", Arc::new(table)).unwrap();
+    QuerySession::over_context(ctx, Runs::Here)
+}
+
+#[tokio::test]
+async fn the_latest_detail_month_is_china_customs_latest() {
+    // 2025-11-01 is day 20393, 2026-03-01 day 20513, 2026-04-01 day 20544.
+    let session = periods_session(&[
+        ("gacc", 20393),
+        ("census", 20544),
+        ("gacc", 20513),
+        ("comext", 20544),
+    ]);
+    assert_eq!(session.latest_detail_month().await.unwrap(), Some(20513));
+    // Mirror sources (US and EU imports) do not count.
+    let session = periods_session(&[("census", 20544), ("comext", 20544)]);
+    assert_eq!(session.latest_detail_month().await.unwrap(), None);
+    assert_eq!(
+        periods_session(&[]).latest_detail_month().await.unwrap(),
+        None
+    );
+}
