@@ -5,13 +5,14 @@
 //! run `rareflow-query run NAME --param ...` and see the same number.
 
 mod answer;
+mod layout;
 mod model;
 mod month;
 mod sections;
+mod story;
 
 pub use answer::Source;
 pub use model::{Figure, ReportError, Section, SmallTable};
-pub use sections::SOURCES;
 
 use std::path::Path;
 
@@ -21,6 +22,18 @@ use rareflow_query::QuerySession;
 use rareflow_query::format::{format_month, month_name};
 
 use answer::Context;
+
+/// Every saved query the brief reads, with the columns it needs.
+pub const SOURCES: [Source; 8] = [
+    sections::MAGNETS_TOTAL_MONTHLY,
+    sections::MAGNETS_BY_DESTINATION,
+    sections::LOWEST_SINCE,
+    story::ABOVE_LOWS,
+    story::FINISHED_VS_RAW,
+    sections::ELEMENT_EXPORTS_MONTHLY,
+    sections::HEADLINE_MONTHLY,
+    sections::MIRROR_MAGNETS_US,
+];
 
 const HTML_TEMPLATE: &str = include_str!("../templates/brief.html");
 const MARKDOWN_TEMPLATE: &str = include_str!("../templates/brief.md");
@@ -90,16 +103,19 @@ pub async fn brief(
     month: &str,
 ) -> Result<Brief, ReportError> {
     let day = month::resolve_month(session, month).await?;
-    let coverage = month::coverage(session, day, month::is_latest(month)).await?;
+    let reach = month::Reach::load(session).await?;
+    let coverage = month::coverage(session, &reach, day, month::is_latest(month)).await?;
     let events = crate::chart::policy_events(session).await?;
     let ctx = Context {
         session,
         sql_dir,
         day,
         events: &events,
+        reach: &reach,
     };
     let magnets = sections::magnets_total(&ctx).await?;
     let destinations = sections::destinations(&ctx).await?;
+    let story = story::finished_vs_raw(&ctx).await?;
     let elements = sections::elements(&ctx).await?;
     let headline = sections::headline(&ctx).await?;
     let mirror = sections::mirror(&ctx).await?;
@@ -114,6 +130,14 @@ pub async fn brief(
         snapshot: session.reading().to_owned(),
         coverage,
         key_figures,
-        sections: vec![magnets, destinations, elements, headline, mirror, policy],
+        sections: vec![
+            magnets,
+            destinations,
+            story,
+            elements,
+            headline,
+            mirror,
+            policy,
+        ],
     })
 }

@@ -3,14 +3,16 @@
 use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
 
 use super::answer::{Answer, Context, Source};
-use super::model::{Figure, ReportError, Section, SmallTable};
-use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series};
+use super::layout::{SIZE, chart_svg, figure};
+use super::model::{ReportError, Section, SmallTable};
+use super::story::{ABOVE_LOWS, AboveLows};
+use crate::chart::{Chart, ChartError, Series};
 
-const MAGNETS_TOTAL_MONTHLY: Source = Source {
+pub(crate) const MAGNETS_TOTAL_MONTHLY: Source = Source {
     query: "magnets_total_monthly",
     columns: &["period", "tonnes", "mom_pct", "yoy_pct", "usd_million"],
 };
-const MAGNETS_BY_DESTINATION: Source = Source {
+pub(crate) const MAGNETS_BY_DESTINATION: Source = Source {
     query: "magnets_by_destination",
     columns: &[
         "partner",
@@ -21,15 +23,15 @@ const MAGNETS_BY_DESTINATION: Source = Source {
         "share_pct",
     ],
 };
-const LOWEST_SINCE: Source = Source {
+pub(crate) const LOWEST_SINCE: Source = Source {
     query: "lowest_since",
     columns: &["lowest_since", "tonnes_then"],
 };
-const ELEMENT_EXPORTS_MONTHLY: Source = Source {
+pub(crate) const ELEMENT_EXPORTS_MONTHLY: Source = Source {
     query: "element_exports_monthly",
     columns: &["period", "kg"],
 };
-const HEADLINE_MONTHLY: Source = Source {
+pub(crate) const HEADLINE_MONTHLY: Source = Source {
     query: "headline_monthly",
     columns: &[
         "period",
@@ -40,7 +42,7 @@ const HEADLINE_MONTHLY: Source = Source {
         "usd_million",
     ],
 };
-const MIRROR_MAGNETS_US: Source = Source {
+pub(crate) const MIRROR_MAGNETS_US: Source = Source {
     query: "mirror_magnets_us",
     columns: &[
         "period",
@@ -49,49 +51,6 @@ const MIRROR_MAGNETS_US: Source = Source {
         "gap_lag1_pct",
     ],
 };
-
-/// Every saved query the brief reads, with the columns it needs.
-pub const SOURCES: [Source; 6] = [
-    MAGNETS_TOTAL_MONTHLY,
-    MAGNETS_BY_DESTINATION,
-    LOWEST_SINCE,
-    ELEMENT_EXPORTS_MONTHLY,
-    HEADLINE_MONTHLY,
-    MIRROR_MAGNETS_US,
-];
-
-/// Brief charts are drawn narrower than the command line's, to fit the page.
-const SIZE: (u32, u32) = (900, 460);
-
-fn figure(label: &str, value: String, note: String, source: &str) -> Figure {
-    Figure {
-        label: label.to_owned(),
-        value,
-        note,
-        source: source.to_owned(),
-        highlight: false,
-    }
-}
-
-/// The chart a saved query declares (or its column types suggest), as inline SVG; empty
-/// when the result has nothing to draw.
-fn chart_svg(answer: &Answer, title: &str, events: &[PolicyEvent]) -> Result<String, ReportError> {
-    if answer.table.rows.is_empty() {
-        return Ok(String::new());
-    }
-    let spec = match ChartSpec::from_sql(&answer.saved.sql)? {
-        Some(spec) => spec,
-        None => match ChartSpec::infer(&answer.table) {
-            Ok(spec) => spec,
-            Err(_) => return Ok(String::new()),
-        },
-    };
-    match Chart::build(&answer.table, &spec, title, events) {
-        Ok(chart) => Ok(chart.to_svg(SIZE)?),
-        Err(ChartError::Empty) => Ok(String::new()),
-        Err(e) => Err(e.into()),
-    }
-}
 
 /// Magnet exports in total: the month, MoM, YoY, dollars; a line over two years.
 pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportError> {
@@ -157,6 +116,13 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             &[("partner", "USA".into()), ("month", ctx.month(0))],
         )
         .await?;
+    // `since` left to the query's default, the start of licensing
+    let above = ctx
+        .run(
+            &ABOVE_LOWS,
+            &[("partner", "USA".into()), ("month", ctx.month(0))],
+        )
+        .await?;
     let t = &a;
     let us = t.find("partner", "USA");
     let get = |c: &str| us.and_then(|r| t.get(r, c).number());
@@ -197,6 +163,15 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             &low.source,
         ),
     ];
+    let above_lows = AboveLows::read(&above, ctx.day);
+    if let Some(low) = &above_lows {
+        figures.push(figure(
+            &format!("US against the {} low", low.month_word),
+            format!("{}×", fmt_number(low.times_since, 1)),
+            low.note(),
+            &above.source,
+        ));
+    }
     figures[0].highlight = true;
     let table = SmallTable {
         header: ["destination", "tonnes", "month before", "MoM", "share"]
@@ -234,10 +209,13 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         id: "destinations".into(),
         title: "By destination".into(),
         summary: format!(
-            "The largest destination was {leader}. The United States took {} ({} on the month before, {} of the total), {lowest}.",
+            "The largest destination was {leader}. The United States took {} ({} on the month before, {} of the total), {lowest}{}.",
             fmt_quantity(get("tonnes"), "t"),
             fmt_pct(get("mom_pct")),
-            get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1)))
+            get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
+            above_lows
+                .as_ref()
+                .map_or_else(String::new, AboveLows::clause)
         ),
         chart_svg: chart_svg(
             &a,
@@ -246,7 +224,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         )?,
         figures,
         table: Some(table),
-        sources: vec![a.source, low.source],
+        sources: vec![a.source, low.source, above.source],
     })
 }
 
@@ -327,33 +305,60 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
     let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    let lag = ctx
+        .reach
+        .gap("gacc-headline", "China Customs' headline series", ctx.day)
+        .filter(|_| row.is_none());
     let unit = row.map(|r| t.get(r, "unit").text()).unwrap_or_default();
     let unit = if unit == "tonnes" {
         "t".to_owned()
     } else {
         unit
     };
-    let figures = vec![
-        figure(
-            "Headline rare-earth exports",
+    let figures = match &lag {
+        Some(words) => vec![
+            figure(
+                "Headline rare-earth exports",
+                "not yet".into(),
+                words.clone(),
+                &a.source,
+            ),
+            figure(
+                "Headline, year on year",
+                "not yet".into(),
+                String::new(),
+                &a.source,
+            ),
+        ],
+        None => vec![
+            figure(
+                "Headline rare-earth exports",
+                fmt_quantity(get("quantity"), &unit),
+                format!("{} on the month before", fmt_pct(get("mom_pct"))),
+                &a.source,
+            ),
+            figure(
+                "Headline, year on year",
+                fmt_pct(get("yoy_pct")),
+                get("usd_million")
+                    .map_or_else(String::new, |v| format!("US$ {} m", fmt_number(v, 1))),
+                &a.source,
+            ),
+        ],
+    };
+    let was = match &lag {
+        Some(words) => format!("has no figure for {}: {words}", ctx.month(0)),
+        None => format!(
+            "was {} in {}",
             fmt_quantity(get("quantity"), &unit),
-            format!("{} on the month before", fmt_pct(get("mom_pct"))),
-            &a.source,
+            ctx.month(0)
         ),
-        figure(
-            "Headline, year on year",
-            fmt_pct(get("yoy_pct")),
-            get("usd_million").map_or_else(String::new, |v| format!("US$ {} m", fmt_number(v, 1))),
-            &a.source,
-        ),
-    ];
+    };
     Ok(Section {
         id: "headline".into(),
         title: "Headline rare earths".into(),
         summary: format!(
-            "China Customs' headline 稀土 series (ores, metals, oxides and compounds; not magnets) was {} in {}. January and February are published together, so they form one period.",
-            fmt_quantity(get("quantity"), &unit),
-            ctx.month(0)
+            "China Customs' headline 稀土 series (ores, metals, oxides and compounds; not magnets) {was}. January and February are published together, so they form one period."
         ),
         chart_svg: chart_svg(
             &a,
@@ -377,6 +382,14 @@ pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    // the US figure is a month later, which US Census data may not reach yet
+    let lag = ctx
+        .reach
+        .gap("census", "US Census data", add_months(ctx.day, 1));
+    let us_value = |c: &str| match &lag {
+        Some(_) => "not yet".to_owned(),
+        None => fmt_quantity(get(c), "t"),
+    };
     let figures = vec![
         figure(
             "China reports (exports to the US)",
@@ -386,22 +399,33 @@ pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
         ),
         figure(
             "US reports (imports from China, a month later)",
-            fmt_quantity(get("us_reports_next_month_t"), "t"),
-            ctx.month(1),
+            us_value("us_reports_next_month_t"),
+            lag.clone().unwrap_or_else(|| ctx.month(1)),
             &a.source,
         ),
         figure(
             "Gap, one-month lag",
-            fmt_pct(get("gap_lag1_pct")),
+            match &lag {
+                Some(_) => "not yet".to_owned(),
+                None => fmt_pct(get("gap_lag1_pct")),
+            },
             "US-recorded against China-recorded tonnes".into(),
             &a.source,
         ),
     ];
+    let mut summary = "Magnets leave China and arrive in US statistics about a month later; the gap compares China's month with the US's next month.".to_owned();
+    if let Some(words) = &lag {
+        summary.push_str(&format!(" {words}."));
+    }
     Ok(Section {
         id: "mirror".into(),
         title: "US mirror statistics".into(),
-        summary: "Magnets leave China and arrive in US statistics about a month later; the gap compares China's month with the US's next month.".into(),
-        chart_svg: chart_svg(&a, "Magnets, China to the US: China's and the US's figures, tonnes", ctx.events)?,
+        summary,
+        chart_svg: chart_svg(
+            &a,
+            "Magnets, China to the US: China's and the US's figures, tonnes",
+            ctx.events,
+        )?,
         figures,
         table: None,
         sources: vec![a.source],
