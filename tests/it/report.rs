@@ -147,6 +147,43 @@ fn us_section_says_november_stayed_above_the_april_low() {
     assert!(!dest.summary.contains("April low"), "{}", dest.summary);
 }
 
+/// The timeline table is `licence_timeline`'s: magnet tonnes (HS 85051110, partner code 502
+/// for the US, all rows for all destinations) in the month before each event, its month and
+/// the month after, summed from the bundled CSVs: 2025-03 655 t / 5,323 t, 2025-04 274.5 t /
+/// 2,626 t, 2025-05 46 t / 1,238 t, 2025-10 656 t / 5,473 t, 2025-11 582 t / 6,150 t. A
+/// month after the brief's is "later"; one before the data starts (2024-01) is "no data".
+#[test]
+fn policy_table_has_magnets_around_each_event() {
+    let b = november_2025();
+    let policy = b.sections.iter().find(|s| s.id == "policy").unwrap();
+    assert_eq!(policy.sources, ["licence_timeline partner=USA"]);
+    let table = policy.table.as_ref().unwrap();
+    let row = |date: &str| {
+        table
+            .rows
+            .iter()
+            .position(|r| r[0] == date)
+            .unwrap_or_else(|| panic!("no row {date}"))
+    };
+    let licensing = &table.rows[row("2025-04-04")];
+    assert_eq!(
+        licensing[4..],
+        ["655 / 274.5 / 46", "5,323 / 2,626 / 1,238"]
+    );
+    let suspension = row("2025-11-07");
+    assert_eq!(
+        table.rows[suspension][4..],
+        ["656 / 582 / later", "5,473 / 6,150 / later"]
+    );
+    assert!(table.highlight[suspension]);
+    assert_eq!(
+        table.rows[row("2023-12-21")][4..],
+        ["no data / no data / 640", "no data / no data / 4,350"]
+    );
+    // events after the month are not listed
+    assert!(table.rows.iter().all(|r| r[0].as_str() < "2025-12"));
+}
+
 /// The bundled US Census data reaches 2025-12, so the brief of December 2025 has China's
 /// figure and no US figure for January 2026: said in words, not "n/a".
 #[test]

@@ -24,7 +24,7 @@ use rareflow_query::format::{format_month, month_name};
 use answer::Context;
 
 /// Every saved query the brief reads, with the columns it needs.
-pub const SOURCES: [Source; 8] = [
+pub const SOURCES: [Source; 9] = [
     sections::MAGNETS_TOTAL_MONTHLY,
     sections::MAGNETS_BY_DESTINATION,
     sections::LOWEST_SINCE,
@@ -33,6 +33,7 @@ pub const SOURCES: [Source; 8] = [
     sections::ELEMENT_EXPORTS_MONTHLY,
     sections::HEADLINE_MONTHLY,
     sections::MIRROR_MAGNETS_US,
+    story::LICENCE_TIMELINE,
 ];
 
 const HTML_TEMPLATE: &str = include_str!("../templates/brief.html");
@@ -119,7 +120,7 @@ pub async fn brief(
     let elements = sections::elements(&ctx).await?;
     let headline = sections::headline(&ctx).await?;
     let mirror = sections::mirror(&ctx).await?;
-    let policy = sections::policy(&ctx);
+    let policy = story::policy(&ctx).await?;
     let mut key_figures = Vec::new();
     for (section, n) in [(&magnets, 2), (&destinations, 2), (&headline, 2)] {
         key_figures.extend(section.figures.iter().take(n).cloned());

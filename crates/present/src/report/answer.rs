@@ -121,10 +121,4 @@ impl Context<'_> {
     pub(crate) fn month(&self, offset: i32) -> String {
         format_month(add_months(self.day, offset))
     }
-
-    /// The events up to the end of the brief's month.
-    pub(crate) fn events_to_date(&self) -> Vec<&PolicyEvent> {
-        let end = add_months(self.day, 1);
-        self.events.iter().filter(|e| e.date < end).collect()
-    }
 }

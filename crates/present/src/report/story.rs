@@ -2,12 +2,29 @@
 //! were held back (`finished_vs_raw`), and how far a month stands above the lows after
 //! licensing began (`above_lows`, read by the destination section).
 
-use rareflow_query::format::{fmt_number, fmt_quantity, format_month, month_name};
+use rareflow_query::format::{
+    add_months, fmt_number, fmt_quantity, format_date, format_month, month_name,
+};
 
 use super::answer::{Answer, Context, Source};
 use super::layout::{chart_svg_titled, figure};
-use super::model::{ReportError, Section};
+use super::model::{ReportError, Section, SmallTable};
 
+pub(crate) const LICENCE_TIMELINE: Source = Source {
+    query: "licence_timeline",
+    columns: &[
+        "event_date",
+        "authority",
+        "reference",
+        "description",
+        "partner_before_t",
+        "partner_month_t",
+        "partner_after_t",
+        "all_before_t",
+        "all_month_t",
+        "all_after_t",
+    ],
+};
 pub(crate) const FINISHED_VS_RAW: Source = Source {
     query: "finished_vs_raw",
     columns: &[
@@ -124,7 +141,7 @@ pub(crate) async fn finished_vs_raw(ctx: &Context<'_>) -> Result<Section, Report
     };
     let us = ctx.run(&FINISHED_VS_RAW, &params("USA")).await?;
     let all = ctx.run(&FINISHED_VS_RAW, &params("ALL")).await?;
-    let prev_day = rareflow_query::format::add_months(ctx.day, -1);
+    let prev_day = add_months(ctx.day, -1);
     let (month, prev) = (ctx.month(0), ctx.month(-1));
     let mut summary = Vec::new();
     let mut figures = Vec::new();
@@ -173,6 +190,85 @@ pub(crate) const ABOVE_LOWS: Source = Source {
         "times_lowest",
     ],
 };
+
+/// The export-control timeline up to the end of the month (`licence_timeline`), with
+/// magnet tonnes in the month before each event, its month and the month after, to the US
+/// and to all destinations. Months after the brief's month are left out, as the brief
+/// tells the story as it stood then.
+pub(crate) async fn policy(ctx: &Context<'_>) -> Result<Section, ReportError> {
+    let a = ctx
+        .run(&LICENCE_TIMELINE, &[("partner", "USA".into())])
+        .await?;
+    let month = ctx.month(0);
+    let end = add_months(ctx.day, 1);
+    let rows: Vec<usize> = (0..a.len())
+        .filter(|&r| a.get(r, "event_date").date().is_some_and(|d| d < end))
+        .collect();
+    let tonnes = |r: usize, side: &str| {
+        let event = a.get(r, "event_date").date().unwrap_or(ctx.day);
+        let cells = [("before", -1), ("month", 0), ("after", 1)].map(|(when, offset)| {
+            if add_months(event, offset) >= end {
+                "later".to_owned()
+            } else {
+                match a.get(r, &format!("{side}_{when}_t")).number() {
+                    // whole tonnes without decimals, as fmt_quantity writes them
+                    Some(v) => fmt_number(v, if v.fract() == 0.0 { 0 } else { 1 }),
+                    None => "no data".into(),
+                }
+            }
+        });
+        cells.join(" / ")
+    };
+    let table = SmallTable {
+        header: [
+            "date",
+            "authority",
+            "announcement",
+            "what",
+            "magnets to the US, t (month before / of / after)",
+            "all destinations, t",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: rows
+            .iter()
+            .map(|&r| {
+                let date = a
+                    .get(r, "event_date")
+                    .date()
+                    .map_or_else(String::new, format_date);
+                vec![
+                    date,
+                    a.get(r, "authority").text(),
+                    a.get(r, "reference").text(),
+                    a.get(r, "description").text(),
+                    tonnes(r, "partner"),
+                    tonnes(r, "all"),
+                ]
+            })
+            .collect(),
+        highlight: rows
+            .iter()
+            .map(|&r| {
+                a.get(r, "event_date")
+                    .date()
+                    .is_some_and(|d| format_month(d) == month)
+            })
+            .collect(),
+    };
+    let in_month = table.highlight.iter().filter(|h| **h).count();
+    Ok(Section {
+        id: "policy".into(),
+        title: "Policy timeline".into(),
+        summary: format!(
+            "Export-control events up to the end of {month} ({in_month} in the month, highlighted), with magnet exports in the month before each, its month and the month after."
+        ),
+        figures: Vec::new(),
+        chart_svg: String::new(),
+        table: Some(table),
+        sources: vec![a.source],
+    })
+}
 
 /// The month against the lows after the start of licensing (`above_lows`), for a month
 /// after that start with US exports.
