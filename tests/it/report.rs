@@ -7,7 +7,7 @@ use std::process::Command;
 use rareflow_present::report::{Brief, ReportError, ReportFormat, brief};
 use rareflow_query::QuerySession;
 
-use crate::support::{bundled_warehouse, repo};
+use crate::support::{bundled_warehouse, copy_dir, repo, run_etl};
 
 fn brief_of(month: &str) -> Brief {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -210,6 +210,77 @@ fn a_source_short_of_the_month_is_said_in_words() {
     let mirror = nov.sections.iter().find(|s| s.id == "mirror").unwrap();
     assert_eq!(mirror.figures[1].value, "553.4 t");
     assert!(!mirror.summary.contains("reaches"));
+}
+
+/// Without China Customs' March 2026 headline table the headline series ends with the
+/// two-month period January-February 2026, so it reaches 2026-02: the March brief says so,
+/// and that US Census data (to 2025-12) has no April figure.
+#[test]
+fn headline_short_of_the_month_is_said_in_words() {
+    let raw = tempfile::TempDir::new().unwrap();
+    let wh = tempfile::TempDir::new().unwrap();
+    copy_dir(&repo().join("data/raw"), raw.path());
+    std::fs::remove_file(
+        raw.path()
+            .join("gacc-headline/2026/export_major_commodities_202603.csv"),
+    )
+    .unwrap();
+    run_etl(raw.path(), wh.path()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let b = rt.block_on(async {
+        let session = QuerySession::open(wh.path()).await.unwrap();
+        brief(&session, &repo().join("sql"), "latest")
+            .await
+            .unwrap()
+    });
+    assert_eq!(b.month, "2026-03");
+    let words = "China Customs' headline series reaches 2026-02; no figure for 2026-03 yet";
+    let headline = b.sections.iter().find(|s| s.id == "headline").unwrap();
+    assert!(headline.summary.contains(words), "{}", headline.summary);
+    assert_eq!(headline.figures[0].value, "not yet");
+    assert_eq!(headline.figures[0].note, words);
+    let mirror = b.sections.iter().find(|s| s.id == "mirror").unwrap();
+    assert!(
+        mirror
+            .summary
+            .contains("US Census data reaches 2025-12; no figure for 2026-04 yet"),
+        "{}",
+        mirror.summary
+    );
+    let md = b.render(ReportFormat::Md).unwrap();
+    for id in ["## Headline rare earths", "## US mirror statistics"] {
+        let section = &md[md.find(id).unwrap()..];
+        let section = &section[..section[3..].find("## ").unwrap()];
+        assert!(!section.contains("n/a"), "{section}");
+    }
+}
+
+/// China Customs publishes January and February 2026 as one period: 稀土 10,460.0 t in the
+/// 累计数量 column of data/raw/gacc-headline/2026/export_major_commodities_202602.csv, with
+/// no monthly column. The February brief gives that figure for the two months, and March
+/// says it has no single month before to compare with, instead of "n/a".
+#[test]
+fn headline_two_month_period_is_said_in_words() {
+    let feb = brief_of("2026-02");
+    let headline = feb.sections.iter().find(|s| s.id == "headline").unwrap();
+    assert!(
+        headline
+            .summary
+            .contains("was 10,460 t in 2026-01 and 2026-02 together."),
+        "{}",
+        headline.summary
+    );
+    assert_eq!(headline.figures[0].value, "10,460 t");
+    assert_eq!(
+        headline.figures[0].note,
+        "a two-month period: no month before to compare"
+    );
+    let march = brief_of("2026-03");
+    let headline = march.sections.iter().find(|s| s.id == "headline").unwrap();
+    assert_eq!(
+        headline.figures[0].note,
+        "no single month before to compare: January and February are one period"
+    );
 }
 
 #[test]

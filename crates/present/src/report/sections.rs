@@ -1,6 +1,8 @@
 //! The sections of the monthly brief, one saved query (or two) each.
 
-use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
+use rareflow_query::format::{
+    add_months, fmt_number, fmt_pct, fmt_quantity, format_date, format_month,
+};
 
 use super::answer::{Answer, Context, Source};
 use super::layout::{SIZE, chart_svg, figure};
@@ -35,6 +37,7 @@ pub(crate) const HEADLINE_MONTHLY: Source = Source {
     query: "headline_monthly",
     columns: &[
         "period",
+        "months",
         "unit",
         "quantity",
         "mom_pct",
@@ -303,8 +306,36 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
         )
         .await?;
     let t = &a;
-    let row = t.find_date("period", ctx.day);
+    // January and February are one period (period January, months 2): the row covering
+    // the month, so that February reads the two months' figure
+    let covering = |day: i32| {
+        (0..t.len()).find(|&r| {
+            let (Some(p), Some(m)) = (t.get(r, "period").date(), t.get(r, "months").number())
+            else {
+                return false;
+            };
+            p <= day && day < add_months(p, m as i32)
+        })
+    };
+    let two_months = |r: Option<usize>| r.and_then(|r| t.get(r, "months").number()) == Some(2.0);
+    let row = covering(ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    let period = match row.and_then(|r| t.get(r, "period").date()) {
+        Some(p) if two_months(row) => format!(
+            "{} and {} together",
+            format_month(p),
+            format_month(add_months(p, 1))
+        ),
+        _ => ctx.month(0),
+    };
+    let mom = match get("mom_pct") {
+        Some(v) => format!("{} on the month before", fmt_pct(Some(v))),
+        None if two_months(row) => "a two-month period: no month before to compare".into(),
+        None if two_months(covering(add_months(ctx.day, -1))) => {
+            "no single month before to compare: January and February are one period".into()
+        }
+        None => format!("no figure for {} to compare", ctx.month(-1)),
+    };
     let lag = ctx
         .reach
         .gap("gacc-headline", "China Customs' headline series", ctx.day)
@@ -334,7 +365,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
             figure(
                 "Headline rare-earth exports",
                 fmt_quantity(get("quantity"), &unit),
-                format!("{} on the month before", fmt_pct(get("mom_pct"))),
+                mom,
                 &a.source,
             ),
             figure(
@@ -348,11 +379,7 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
     };
     let was = match &lag {
         Some(words) => format!("has no figure for {}: {words}", ctx.month(0)),
-        None => format!(
-            "was {} in {}",
-            fmt_quantity(get("quantity"), &unit),
-            ctx.month(0)
-        ),
+        None => format!("was {} in {period}", fmt_quantity(get("quantity"), &unit)),
     };
     Ok(Section {
         id: "headline".into(),

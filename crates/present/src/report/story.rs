@@ -1,6 +1,7 @@
 //! The story the November 2025 reporting tells: finished magnets shipped while raw materials
-//! were held back (`finished_vs_raw`), and how far a month stands above the lows after
-//! licensing began (`above_lows`, read by the destination section).
+//! were held back (`finished_vs_raw`), the policy timeline with the months around each
+//! event (`licence_timeline`), and how far a month stands above the lows after licensing
+//! began (`above_lows`, read by the destination section).
 
 use rareflow_query::format::{
     add_months, fmt_number, fmt_quantity, format_date, format_month, month_name,
