@@ -283,6 +283,21 @@ fn headline_two_month_period_is_said_in_words() {
     );
 }
 
+/// The China Customs detail bundled starts in 2024-01, so June 2024 has a month before
+/// (May 4,762 t -> June 5,151 t, HS 85051110 over all rows of the 2024 CSVs: +8.2%) and no
+/// year before: said in words.
+#[test]
+fn a_year_before_the_detail_is_said_in_words() {
+    let b = brief_of("2024-06");
+    let magnets = b.sections.iter().find(|s| s.id == "magnets").unwrap();
+    assert_eq!(
+        magnets.summary,
+        "China exported 5,151 t of rare-earth permanent magnets (HS 8505.1110) in 2024-06, \
+         +8.2% on the month before. China Customs detail starts in 2024-01; no figure for 2023-06."
+    );
+    assert_eq!(magnets.figures[1].value, "no comparison");
+}
+
 #[test]
 fn html_is_self_contained() {
     let html = november_2025().render(ReportFormat::Html).unwrap();

@@ -66,17 +66,51 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
     let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    // the month or year before may precede the China Customs detail loaded
+    let gap = |months: i32| {
+        ctx.reach
+            .gap("gacc", "China Customs detail", add_months(ctx.day, months))
+    };
+    let (mom, yoy) = (get("mom_pct"), get("yoy_pct"));
+    let (mom_gap, yoy_gap) = (
+        gap(-1).filter(|_| mom.is_none()),
+        gap(-12).filter(|_| yoy.is_none()),
+    );
+    let mut changes = Vec::new();
+    if mom_gap.is_none() {
+        changes.push(format!("{} on the month before", fmt_pct(mom)));
+    }
+    if yoy_gap.is_none() {
+        changes.push(format!("{} on the year before", fmt_pct(yoy)));
+    }
+    let mut summary = format!(
+        "China exported {} of rare-earth permanent magnets (HS 8505.1110) in {}",
+        fmt_quantity(get("tonnes"), "t"),
+        ctx.month(0)
+    );
+    if !changes.is_empty() {
+        summary.push_str(&format!(", {}", changes.join(" and ")));
+    }
+    summary.push('.');
+    if let Some(words) = mom_gap.as_ref().or(yoy_gap.as_ref()) {
+        summary.push_str(&format!(" {words}."));
+    }
     let figures = vec![
         figure(
             "Rare-earth magnet exports, all destinations",
             fmt_quantity(get("tonnes"), "t"),
-            format!("{} on the month before", fmt_pct(get("mom_pct"))),
+            mom_gap
+                .clone()
+                .unwrap_or_else(|| format!("{} on the month before", fmt_pct(mom))),
             &a.source,
         ),
         figure(
             "Year on year",
-            fmt_pct(get("yoy_pct")),
-            format!("against {}", ctx.month(-12)),
+            match &yoy_gap {
+                Some(_) => "no comparison".into(),
+                None => fmt_pct(yoy),
+            },
+            yoy_gap.unwrap_or_else(|| format!("against {}", ctx.month(-12))),
             &a.source,
         ),
         figure(
@@ -90,13 +124,7 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
     Ok(Section {
         id: "magnets".into(),
         title: "Magnet exports".into(),
-        summary: format!(
-            "China exported {} of rare-earth permanent magnets (HS 8505.1110) in {}, {} on the month before and {} on the year before.",
-            fmt_quantity(get("tonnes"), "t"),
-            ctx.month(0),
-            fmt_pct(get("mom_pct")),
-            fmt_pct(get("yoy_pct"))
-        ),
+        summary,
         chart_svg: chart_svg(
             &a,
             "Rare-earth magnet exports, tonnes per month",
