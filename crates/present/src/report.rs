@@ -5,13 +5,14 @@
 //! run `rareflow-query run NAME --param ...` and see the same number.
 
 mod answer;
+mod layout;
 mod model;
 mod month;
 mod sections;
+mod story;
 
 pub use answer::Source;
 pub use model::{Figure, ReportError, Section, SmallTable};
-pub use sections::SOURCES;
 
 use std::path::Path;
 
@@ -21,6 +22,19 @@ use rareflow_query::QuerySession;
 use rareflow_query::format::{format_month, month_name};
 
 use answer::Context;
+
+/// Every saved query the brief reads, with the columns it needs.
+pub const SOURCES: [Source; 9] = [
+    sections::MAGNETS_TOTAL_MONTHLY,
+    sections::MAGNETS_BY_DESTINATION,
+    sections::LOWEST_SINCE,
+    story::ABOVE_LOWS,
+    story::FINISHED_VS_RAW,
+    sections::ELEMENT_EXPORTS_MONTHLY,
+    sections::HEADLINE_MONTHLY,
+    sections::MIRROR_MAGNETS_US,
+    story::LICENCE_TIMELINE,
+];
 
 const HTML_TEMPLATE: &str = include_str!("../templates/brief.html");
 const MARKDOWN_TEMPLATE: &str = include_str!("../templates/brief.md");
@@ -90,20 +104,23 @@ pub async fn brief(
     month: &str,
 ) -> Result<Brief, ReportError> {
     let day = month::resolve_month(session, month).await?;
-    let coverage = month::coverage(session, day, month::is_latest(month)).await?;
+    let reach = month::Reach::load(session).await?;
+    let coverage = month::coverage(session, &reach, day, month::is_latest(month)).await?;
     let events = crate::chart::policy_events(session).await?;
     let ctx = Context {
         session,
         sql_dir,
         day,
         events: &events,
+        reach: &reach,
     };
     let magnets = sections::magnets_total(&ctx).await?;
     let destinations = sections::destinations(&ctx).await?;
+    let story = story::finished_vs_raw(&ctx).await?;
     let elements = sections::elements(&ctx).await?;
     let headline = sections::headline(&ctx).await?;
     let mirror = sections::mirror(&ctx).await?;
-    let policy = sections::policy(&ctx);
+    let policy = story::policy(&ctx).await?;
     let mut key_figures = Vec::new();
     for (section, n) in [(&magnets, 2), (&destinations, 2), (&headline, 2)] {
         key_figures.extend(section.figures.iter().take(n).cloned());
@@ -114,6 +131,14 @@ pub async fn brief(
         snapshot: session.reading().to_owned(),
         coverage,
         key_figures,
-        sections: vec![magnets, destinations, elements, headline, mirror, policy],
+        sections: vec![
+            magnets,
+            destinations,
+            story,
+            elements,
+            headline,
+            mirror,
+            policy,
+        ],
     })
 }

@@ -9,6 +9,7 @@ use rareflow_query::table::{Cell, Table};
 use rareflow_query::{QuerySession, SavedQuery};
 
 use super::model::ReportError;
+use super::month::Reach;
 use crate::chart::PolicyEvent;
 
 /// A saved query a section reads, and the columns of its result the section reads: the
@@ -29,6 +30,8 @@ pub(crate) struct Context<'a> {
     /// First day of the brief's month.
     pub(crate) day: i32,
     pub(crate) events: &'a [PolicyEvent],
+    /// The months each source reaches, for sections whose source lags the brief's month.
+    pub(crate) reach: &'a Reach,
 }
 
 /// A saved query's result and how it was asked. Sections read its cells only through
@@ -117,11 +120,5 @@ impl Context<'_> {
     /// `YYYY-MM` of the month `offset` months from the brief's month.
     pub(crate) fn month(&self, offset: i32) -> String {
         format_month(add_months(self.day, offset))
-    }
-
-    /// The events up to the end of the brief's month.
-    pub(crate) fn events_to_date(&self) -> Vec<&PolicyEvent> {
-        let end = add_months(self.day, 1);
-        self.events.iter().filter(|e| e.date < end).collect()
     }
 }

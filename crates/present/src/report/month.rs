@@ -22,25 +22,72 @@ pub(crate) async fn detail_months(session: &QuerySession) -> Result<Vec<i32>, Re
     Ok(table.rows.iter().filter_map(|r| r[0].date()).collect())
 }
 
+/// The months each source reaches (`trade_flows` and `headline_series`): first and last
+/// month loaded.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reach(Vec<(String, i32, i32)>);
+
+impl Reach {
+    /// Reads the first and last month of each source.
+    pub(crate) async fn load(session: &QuerySession) -> Result<Reach, ReportError> {
+        let table = session
+            .collect_table(
+                "report coverage",
+                // headline periods may span two months (Jan-Feb): counted to their end
+                "SELECT source, MIN(period) AS first, MAX(period) AS last FROM trade_flows \
+                 GROUP BY source \
+                 UNION ALL \
+                 SELECT source, MIN(period) AS first, \
+                        MAX(CASE WHEN months = 2 THEN CAST(period + INTERVAL '1 month' AS DATE) \
+                                 ELSE period END) AS last \
+                 FROM headline_series GROUP BY source \
+                 ORDER BY source",
+                ParamValues::List(Vec::new()),
+            )
+            .await?;
+        Ok(Reach(
+            table
+                .rows
+                .iter()
+                .filter_map(|r| Some((r[0].text(), r[1].date()?, r[2].date()?)))
+                .collect(),
+        ))
+    }
+
+    /// Why `source` (called `name` for the reader, e.g. `US Census data`) has no figure for
+    /// the month starting `day`, when that is because the month lies outside the months it
+    /// reaches: `US Census data reaches 2025-12; no figure for 2026-03 yet`. `None` when the
+    /// month is within its reach.
+    pub(crate) fn gap(&self, source: &str, name: &str, day: i32) -> Option<String> {
+        let month = format_month(day);
+        match self.0.iter().find(|(s, _, _)| s == source) {
+            None => Some(format!("{name} is not loaded; no figure for {month}")),
+            Some((_, _, last)) if day > *last => Some(format!(
+                "{name} reaches {}; no figure for {month} yet",
+                format_month(*last)
+            )),
+            Some((_, first, _)) if day < *first => Some(format!(
+                "{name} starts in {}; no figure for {month}",
+                format_month(*first)
+            )),
+            Some(_) => None,
+        }
+    }
+}
+
 /// What the warehouse holds around the brief's month: a sentence naming the China Customs
 /// months loaded and the latest month each source reaches (mirror sources lag).
 pub(crate) async fn coverage(
     session: &QuerySession,
+    reach: &Reach,
     day: i32,
     latest: bool,
 ) -> Result<String, ReportError> {
     let loaded = detail_months(session).await?;
-    let table = session
-        .collect_table(
-            "report coverage",
-            "SELECT source, MAX(period) AS last FROM trade_flows GROUP BY source ORDER BY source",
-            ParamValues::List(Vec::new()),
-        )
-        .await?;
-    let reach: Vec<String> = table
-        .rows
+    let by_source: Vec<String> = reach
+        .0
         .iter()
-        .filter_map(|r| Some(format!("{} {}", r[0].text(), format_month(r[1].date()?))))
+        .map(|(source, _, last)| format!("{source} {}", format_month(*last)))
         .collect();
     let which = if latest {
         format!(
@@ -53,7 +100,7 @@ pub(crate) async fn coverage(
     Ok(format!(
         "{which} (loaded: {}). Latest month by source: {}.",
         describe_months(&loaded),
-        reach.join(", ")
+        by_source.join(", ")
     ))
 }
 
@@ -121,6 +168,27 @@ mod tests {
         assert_eq!(
             describe_months(&[m(0), m(1), m(2), m(5), m(7), m(8)]),
             "2024-01..2024-03, 2024-06, 2024-08..2024-09"
+        );
+    }
+
+    #[test]
+    fn a_month_outside_a_source_is_said_in_words() {
+        let jan24 = 19723; // 2024-01-01
+        let m = |n| add_months(jan24, n);
+        let reach = Reach(vec![("census".into(), m(12), m(23))]);
+        let us = "US Census data";
+        assert_eq!(
+            reach.gap("census", us, m(26)).as_deref(),
+            Some("US Census data reaches 2025-12; no figure for 2026-03 yet")
+        );
+        assert_eq!(
+            reach.gap("census", us, m(11)).as_deref(),
+            Some("US Census data starts in 2025-01; no figure for 2024-12")
+        );
+        assert_eq!(reach.gap("census", us, m(23)), None);
+        assert_eq!(
+            reach.gap("comext", "Eurostat Comext", m(23)).as_deref(),
+            Some("Eurostat Comext is not loaded; no figure for 2025-12")
         );
     }
 }

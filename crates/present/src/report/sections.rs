@@ -1,16 +1,20 @@
 //! The sections of the monthly brief, one saved query (or two) each.
 
-use rareflow_query::format::{add_months, fmt_number, fmt_pct, fmt_quantity, format_date};
+use rareflow_query::format::{
+    add_months, fmt_number, fmt_pct, fmt_quantity, format_date, format_month,
+};
 
 use super::answer::{Answer, Context, Source};
-use super::model::{Figure, ReportError, Section, SmallTable};
-use crate::chart::{Chart, ChartError, ChartSpec, PolicyEvent, Series};
+use super::layout::{SIZE, chart_svg, figure};
+use super::model::{ReportError, Section, SmallTable};
+use super::story::{ABOVE_LOWS, AboveLows};
+use crate::chart::{Chart, ChartError, Series};
 
-const MAGNETS_TOTAL_MONTHLY: Source = Source {
+pub(crate) const MAGNETS_TOTAL_MONTHLY: Source = Source {
     query: "magnets_total_monthly",
     columns: &["period", "tonnes", "mom_pct", "yoy_pct", "usd_million"],
 };
-const MAGNETS_BY_DESTINATION: Source = Source {
+pub(crate) const MAGNETS_BY_DESTINATION: Source = Source {
     query: "magnets_by_destination",
     columns: &[
         "partner",
@@ -21,18 +25,19 @@ const MAGNETS_BY_DESTINATION: Source = Source {
         "share_pct",
     ],
 };
-const LOWEST_SINCE: Source = Source {
+pub(crate) const LOWEST_SINCE: Source = Source {
     query: "lowest_since",
     columns: &["lowest_since", "tonnes_then"],
 };
-const ELEMENT_EXPORTS_MONTHLY: Source = Source {
+pub(crate) const ELEMENT_EXPORTS_MONTHLY: Source = Source {
     query: "element_exports_monthly",
     columns: &["period", "kg"],
 };
-const HEADLINE_MONTHLY: Source = Source {
+pub(crate) const HEADLINE_MONTHLY: Source = Source {
     query: "headline_monthly",
     columns: &[
         "period",
+        "months",
         "unit",
         "quantity",
         "mom_pct",
@@ -40,7 +45,7 @@ const HEADLINE_MONTHLY: Source = Source {
         "usd_million",
     ],
 };
-const MIRROR_MAGNETS_US: Source = Source {
+pub(crate) const MIRROR_MAGNETS_US: Source = Source {
     query: "mirror_magnets_us",
     columns: &[
         "period",
@@ -49,49 +54,6 @@ const MIRROR_MAGNETS_US: Source = Source {
         "gap_lag1_pct",
     ],
 };
-
-/// Every saved query the brief reads, with the columns it needs.
-pub const SOURCES: [Source; 6] = [
-    MAGNETS_TOTAL_MONTHLY,
-    MAGNETS_BY_DESTINATION,
-    LOWEST_SINCE,
-    ELEMENT_EXPORTS_MONTHLY,
-    HEADLINE_MONTHLY,
-    MIRROR_MAGNETS_US,
-];
-
-/// Brief charts are drawn narrower than the command line's, to fit the page.
-const SIZE: (u32, u32) = (900, 460);
-
-fn figure(label: &str, value: String, note: String, source: &str) -> Figure {
-    Figure {
-        label: label.to_owned(),
-        value,
-        note,
-        source: source.to_owned(),
-        highlight: false,
-    }
-}
-
-/// The chart a saved query declares (or its column types suggest), as inline SVG; empty
-/// when the result has nothing to draw.
-fn chart_svg(answer: &Answer, title: &str, events: &[PolicyEvent]) -> Result<String, ReportError> {
-    if answer.table.rows.is_empty() {
-        return Ok(String::new());
-    }
-    let spec = match ChartSpec::from_sql(&answer.saved.sql)? {
-        Some(spec) => spec,
-        None => match ChartSpec::infer(&answer.table) {
-            Ok(spec) => spec,
-            Err(_) => return Ok(String::new()),
-        },
-    };
-    match Chart::build(&answer.table, &spec, title, events) {
-        Ok(chart) => Ok(chart.to_svg(SIZE)?),
-        Err(ChartError::Empty) => Ok(String::new()),
-        Err(e) => Err(e.into()),
-    }
-}
 
 /// Magnet exports in total: the month, MoM, YoY, dollars; a line over two years.
 pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportError> {
@@ -104,17 +66,51 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
     let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    // the month or year before may precede the China Customs detail loaded
+    let gap = |months: i32| {
+        ctx.reach
+            .gap("gacc", "China Customs detail", add_months(ctx.day, months))
+    };
+    let (mom, yoy) = (get("mom_pct"), get("yoy_pct"));
+    let (mom_gap, yoy_gap) = (
+        gap(-1).filter(|_| mom.is_none()),
+        gap(-12).filter(|_| yoy.is_none()),
+    );
+    let mut changes = Vec::new();
+    if mom_gap.is_none() {
+        changes.push(format!("{} on the month before", fmt_pct(mom)));
+    }
+    if yoy_gap.is_none() {
+        changes.push(format!("{} on the year before", fmt_pct(yoy)));
+    }
+    let mut summary = format!(
+        "China exported {} of rare-earth permanent magnets (HS 8505.1110) in {}",
+        fmt_quantity(get("tonnes"), "t"),
+        ctx.month(0)
+    );
+    if !changes.is_empty() {
+        summary.push_str(&format!(", {}", changes.join(" and ")));
+    }
+    summary.push('.');
+    if let Some(words) = mom_gap.as_ref().or(yoy_gap.as_ref()) {
+        summary.push_str(&format!(" {words}."));
+    }
     let figures = vec![
         figure(
             "Rare-earth magnet exports, all destinations",
             fmt_quantity(get("tonnes"), "t"),
-            format!("{} on the month before", fmt_pct(get("mom_pct"))),
+            mom_gap
+                .clone()
+                .unwrap_or_else(|| format!("{} on the month before", fmt_pct(mom))),
             &a.source,
         ),
         figure(
             "Year on year",
-            fmt_pct(get("yoy_pct")),
-            format!("against {}", ctx.month(-12)),
+            match &yoy_gap {
+                Some(_) => "no comparison".into(),
+                None => fmt_pct(yoy),
+            },
+            yoy_gap.unwrap_or_else(|| format!("against {}", ctx.month(-12))),
             &a.source,
         ),
         figure(
@@ -128,13 +124,7 @@ pub(crate) async fn magnets_total(ctx: &Context<'_>) -> Result<Section, ReportEr
     Ok(Section {
         id: "magnets".into(),
         title: "Magnet exports".into(),
-        summary: format!(
-            "China exported {} of rare-earth permanent magnets (HS 8505.1110) in {}, {} on the month before and {} on the year before.",
-            fmt_quantity(get("tonnes"), "t"),
-            ctx.month(0),
-            fmt_pct(get("mom_pct")),
-            fmt_pct(get("yoy_pct"))
-        ),
+        summary,
         chart_svg: chart_svg(
             &a,
             "Rare-earth magnet exports, tonnes per month",
@@ -154,6 +144,13 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
     let low = ctx
         .run(
             &LOWEST_SINCE,
+            &[("partner", "USA".into()), ("month", ctx.month(0))],
+        )
+        .await?;
+    // `since` left to the query's default, the start of licensing
+    let above = ctx
+        .run(
+            &ABOVE_LOWS,
             &[("partner", "USA".into()), ("month", ctx.month(0))],
         )
         .await?;
@@ -197,6 +194,15 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
             &low.source,
         ),
     ];
+    let above_lows = AboveLows::read(&above, ctx.day);
+    if let Some(low) = &above_lows {
+        figures.push(figure(
+            &format!("US against the {} low", low.month_word),
+            format!("{}×", fmt_number(low.times_since, 1)),
+            low.note(),
+            &above.source,
+        ));
+    }
     figures[0].highlight = true;
     let table = SmallTable {
         header: ["destination", "tonnes", "month before", "MoM", "share"]
@@ -234,10 +240,13 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         id: "destinations".into(),
         title: "By destination".into(),
         summary: format!(
-            "The largest destination was {leader}. The United States took {} ({} on the month before, {} of the total), {lowest}.",
+            "The largest destination was {leader}. The United States took {} ({} on the month before, {} of the total), {lowest}{}.",
             fmt_quantity(get("tonnes"), "t"),
             fmt_pct(get("mom_pct")),
-            get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1)))
+            get("share_pct").map_or_else(|| "n/a".into(), |v| format!("{}%", fmt_number(v, 1))),
+            above_lows
+                .as_ref()
+                .map_or_else(String::new, AboveLows::clause)
         ),
         chart_svg: chart_svg(
             &a,
@@ -246,7 +255,7 @@ pub(crate) async fn destinations(ctx: &Context<'_>) -> Result<Section, ReportErr
         )?,
         figures,
         table: Some(table),
-        sources: vec![a.source, low.source],
+        sources: vec![a.source, low.source, above.source],
     })
 }
 
@@ -325,35 +334,86 @@ pub(crate) async fn headline(ctx: &Context<'_>) -> Result<Section, ReportError> 
         )
         .await?;
     let t = &a;
-    let row = t.find_date("period", ctx.day);
+    // January and February are one period (period January, months 2): the row covering
+    // the month, so that February reads the two months' figure
+    let covering = |day: i32| {
+        (0..t.len()).find(|&r| {
+            let (Some(p), Some(m)) = (t.get(r, "period").date(), t.get(r, "months").number())
+            else {
+                return false;
+            };
+            p <= day && day < add_months(p, m as i32)
+        })
+    };
+    let two_months = |r: Option<usize>| r.and_then(|r| t.get(r, "months").number()) == Some(2.0);
+    let row = covering(ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    let period = match row.and_then(|r| t.get(r, "period").date()) {
+        Some(p) if two_months(row) => format!(
+            "{} and {} together",
+            format_month(p),
+            format_month(add_months(p, 1))
+        ),
+        _ => ctx.month(0),
+    };
+    let mom = match get("mom_pct") {
+        Some(v) => format!("{} on the month before", fmt_pct(Some(v))),
+        None if two_months(row) => "a two-month period: no month before to compare".into(),
+        None if two_months(covering(add_months(ctx.day, -1))) => {
+            "no single month before to compare: January and February are one period".into()
+        }
+        None => format!("no figure for {} to compare", ctx.month(-1)),
+    };
+    let lag = ctx
+        .reach
+        .gap("gacc-headline", "China Customs' headline series", ctx.day)
+        .filter(|_| row.is_none());
     let unit = row.map(|r| t.get(r, "unit").text()).unwrap_or_default();
     let unit = if unit == "tonnes" {
         "t".to_owned()
     } else {
         unit
     };
-    let figures = vec![
-        figure(
-            "Headline rare-earth exports",
-            fmt_quantity(get("quantity"), &unit),
-            format!("{} on the month before", fmt_pct(get("mom_pct"))),
-            &a.source,
-        ),
-        figure(
-            "Headline, year on year",
-            fmt_pct(get("yoy_pct")),
-            get("usd_million").map_or_else(String::new, |v| format!("US$ {} m", fmt_number(v, 1))),
-            &a.source,
-        ),
-    ];
+    let figures = match &lag {
+        Some(words) => vec![
+            figure(
+                "Headline rare-earth exports",
+                "not yet".into(),
+                words.clone(),
+                &a.source,
+            ),
+            figure(
+                "Headline, year on year",
+                "not yet".into(),
+                String::new(),
+                &a.source,
+            ),
+        ],
+        None => vec![
+            figure(
+                "Headline rare-earth exports",
+                fmt_quantity(get("quantity"), &unit),
+                mom,
+                &a.source,
+            ),
+            figure(
+                "Headline, year on year",
+                fmt_pct(get("yoy_pct")),
+                get("usd_million")
+                    .map_or_else(String::new, |v| format!("US$ {} m", fmt_number(v, 1))),
+                &a.source,
+            ),
+        ],
+    };
+    let was = match &lag {
+        Some(words) => format!("has no figure for {}: {words}", ctx.month(0)),
+        None => format!("was {} in {period}", fmt_quantity(get("quantity"), &unit)),
+    };
     Ok(Section {
         id: "headline".into(),
         title: "Headline rare earths".into(),
         summary: format!(
-            "China Customs' headline 稀土 series (ores, metals, oxides and compounds; not magnets) was {} in {}. January and February are published together, so they form one period.",
-            fmt_quantity(get("quantity"), &unit),
-            ctx.month(0)
+            "China Customs' headline 稀土 series (ores, metals, oxides and compounds; not magnets) {was}. January and February are published together, so they form one period."
         ),
         chart_svg: chart_svg(
             &a,
@@ -377,6 +437,14 @@ pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
     let t = &a;
     let row = t.find_date("period", ctx.day);
     let get = |c: &str| row.and_then(|r| t.get(r, c).number());
+    // the US figure is a month later, which US Census data may not reach yet
+    let lag = ctx
+        .reach
+        .gap("census", "US Census data", add_months(ctx.day, 1));
+    let us_value = |c: &str| match &lag {
+        Some(_) => "not yet".to_owned(),
+        None => fmt_quantity(get(c), "t"),
+    };
     let figures = vec![
         figure(
             "China reports (exports to the US)",
@@ -386,62 +454,35 @@ pub(crate) async fn mirror(ctx: &Context<'_>) -> Result<Section, ReportError> {
         ),
         figure(
             "US reports (imports from China, a month later)",
-            fmt_quantity(get("us_reports_next_month_t"), "t"),
-            ctx.month(1),
+            us_value("us_reports_next_month_t"),
+            lag.clone().unwrap_or_else(|| ctx.month(1)),
             &a.source,
         ),
         figure(
             "Gap, one-month lag",
-            fmt_pct(get("gap_lag1_pct")),
+            match &lag {
+                Some(_) => "not yet".to_owned(),
+                None => fmt_pct(get("gap_lag1_pct")),
+            },
             "US-recorded against China-recorded tonnes".into(),
             &a.source,
         ),
     ];
+    let mut summary = "Magnets leave China and arrive in US statistics about a month later; the gap compares China's month with the US's next month.".to_owned();
+    if let Some(words) = &lag {
+        summary.push_str(&format!(" {words}."));
+    }
     Ok(Section {
         id: "mirror".into(),
         title: "US mirror statistics".into(),
-        summary: "Magnets leave China and arrive in US statistics about a month later; the gap compares China's month with the US's next month.".into(),
-        chart_svg: chart_svg(&a, "Magnets, China to the US: China's and the US's figures, tonnes", ctx.events)?,
+        summary,
+        chart_svg: chart_svg(
+            &a,
+            "Magnets, China to the US: China's and the US's figures, tonnes",
+            ctx.events,
+        )?,
         figures,
         table: None,
         sources: vec![a.source],
     })
-}
-
-/// The export-control timeline up to the end of the month.
-pub(crate) fn policy(ctx: &Context<'_>) -> Section {
-    let events = ctx.events_to_date();
-    let month = ctx.month(0);
-    let table = SmallTable {
-        header: ["date", "authority", "announcement", "what"]
-            .map(String::from)
-            .to_vec(),
-        rows: events
-            .iter()
-            .map(|e| {
-                vec![
-                    format_date(e.date),
-                    e.authority.clone(),
-                    e.reference.clone(),
-                    e.description.clone(),
-                ]
-            })
-            .collect(),
-        highlight: events
-            .iter()
-            .map(|e| format_date(e.date).starts_with(&month))
-            .collect(),
-    };
-    let in_month = table.highlight.iter().filter(|h| **h).count();
-    Section {
-        id: "policy".into(),
-        title: "Policy timeline".into(),
-        summary: format!(
-            "Export-control events up to the end of {month} ({in_month} in the month, highlighted)."
-        ),
-        figures: Vec::new(),
-        chart_svg: String::new(),
-        table: Some(table),
-        sources: vec!["policy_events (warehouse table)".into()],
-    }
 }
