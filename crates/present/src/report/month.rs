@@ -106,7 +106,9 @@ pub(crate) async fn coverage(
 
 /// Whether `month` asks for the latest month.
 pub(crate) fn is_latest(month: &str) -> bool {
-    month.trim().eq_ignore_ascii_case(rareflow_query::params::LATEST)
+    month
+        .trim()
+        .eq_ignore_ascii_case(rareflow_query::params::LATEST)
 }
 
 /// The first day of the brief's month: `month` as `YYYY-MM`, or `latest`.
