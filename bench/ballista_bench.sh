@@ -7,7 +7,9 @@
 #   QBIN=target/debug/rareflow-query WAREHOUSE=bench/out/warehouse-10000000 bench/ballista_bench.sh
 #
 # Environment: QBIN (target/release/rareflow-query), WAREHOUSE (bench/out/warehouse-10000000),
-#   RUNS (1), TIMEOUT (300 s per process; FAILED after it), SCHEDULER (df://HOST:PORT of a running cluster instead of the in-process one).
+#   RUNS (1), TIMEOUT (300 s per process; FAILED after it), SCHEDULER (df://HOST:PORT of a running cluster instead of the in-process one),
+#   PROCESSES=1: start `rareflow-query cluster scheduler` and EXECUTORS (2) `cluster executor` processes
+#   on loopback (SLOTS task slots each, default 1) and send every query to them, as an operator runs it.
 # Prints one line per query: rows, local seconds, Ballista seconds, ratio, and whether both
 # engines printed the same CSV.
 set -euo pipefail
@@ -21,6 +23,24 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 ballista=(--engine ballista)
+if [[ "${PROCESSES:-0}" == 1 ]]; then
+    port=$((40000 + RANDOM % 20000))
+    pids=()
+    trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+    "$QBIN" --warehouse "$WAREHOUSE" cluster scheduler --bind "127.0.0.1:$port" 2>"$TMP/scheduler.log" &
+    pids+=($!)
+    sleep 2
+    for i in $(seq "${EXECUTORS:-2}"); do
+        mkdir -p "$TMP/executor-$i"
+        "$QBIN" --warehouse "$WAREHOUSE" cluster executor --scheduler "127.0.0.1:$port" \
+            --slots "${SLOTS:-1}" --port $((port + 2 * i)) --grpc-port $((port + 2 * i + 1)) \
+            --work-dir "$TMP/executor-$i" 2>"$TMP/executor-$i.log" &
+        pids+=($!)
+    done
+    sleep 3
+    SCHEDULER="df://127.0.0.1:$port"
+    echo "cluster: scheduler $SCHEDULER, ${EXECUTORS:-2} executor processes with ${SLOTS:-1} slot(s) each"
+fi
 [[ -n "${SCHEDULER:-}" ]] && ballista+=(--scheduler "$SCHEDULER")
 
 # Median of RUNS wall times of one command (output of the last run kept in $out).

@@ -39,7 +39,7 @@ mod pair_tests {
 }
 mod title;
 
-pub use title::{parse_english_period, parse_english_unit};
+pub use title::{month_name, parse_english_period, parse_english_unit};
 
 /// What a pair of `Quantity` / `Value` columns holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -40,7 +40,9 @@ fn tokens(text: &str) -> Vec<Token> {
     out
 }
 
-fn month_name(word: &str) -> Option<u32> {
+/// The month an English month name or its abbreviation (`jan`, `sept`, `november`; at
+/// least three letters, lowercase) names, 1 to 12.
+pub fn month_name(word: &str) -> Option<u32> {
     (word.len() >= 3)
         .then(|| MONTHS.iter().position(|m| m.starts_with(word)))
         .flatten()

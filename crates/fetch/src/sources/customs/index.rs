@@ -35,21 +35,6 @@ pub(crate) fn normalize(text: &str) -> String {
         .join(" ")
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// One month: `1`..`12`, `Jan`, `Sept`, `January` (a four-digit year beside it ignored).
 fn one_month(part: &str) -> Option<u32> {
     let words: Vec<&str> = part
@@ -60,10 +45,7 @@ fn one_month(part: &str) -> Option<u32> {
     if word.bytes().all(|b| b.is_ascii_digit()) {
         return word.parse().ok().filter(|m| (1..=12).contains(m));
     }
-    (word.len() >= 3)
-        .then(|| MONTHS.iter().position(|m| m.starts_with(word)))
-        .flatten()
-        .map(|i| i as u32 + 1)
+    rareflow_ingest::headline_html::month_name(word)
 }
 
 /// The months a column header or link text names: `Jan.` (1, 1), `1-2` or `Jan.-Feb.`
