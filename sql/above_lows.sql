@@ -11,19 +11,22 @@ WITH monthly AS (
       AND ($partner = 'ALL' OR partner = $partner)
     GROUP BY period
 ),
+-- Each part is an aggregate, so exactly one row (NULLs where there is no month): the parts
+-- are crossed, never outer-joined on `true`, which Ballista answers with extra rows.
 target AS (
-    SELECT kg FROM monthly WHERE period = $month
+    SELECT MAX(kg) AS kg FROM monthly WHERE period = $month
 ),
 at_since AS (
-    SELECT kg FROM monthly WHERE period = $since
+    SELECT MAX(kg) AS kg FROM monthly WHERE period = $since
+),
+low AS (
+    SELECT MIN(kg) AS kg FROM monthly WHERE period >= $since AND period < $month
 ),
 lowest AS (
     -- the earliest of equal lows
-    SELECT period, kg
-    FROM monthly
-    WHERE period >= $since AND period < $month
-    ORDER BY kg, period
-    LIMIT 1
+    SELECT MIN(m.period) AS period, MIN(m.kg) AS kg
+    FROM low
+    JOIN monthly m ON m.kg = low.kg AND m.period >= $since AND m.period < $month
 )
 SELECT
     $partner                       AS partner,
@@ -36,5 +39,5 @@ SELECT
     round(l.kg / 1000, 1)          AS lowest_tonnes,
     round(t.kg / l.kg, 1)          AS times_lowest
 FROM target t
-LEFT JOIN at_since s ON true
-LEFT JOIN lowest l ON true
+CROSS JOIN at_since s
+CROSS JOIN lowest l
