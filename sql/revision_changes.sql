@@ -10,12 +10,22 @@ WITH old AS (
     WHERE period BETWEEN $from AND $to
     GROUP BY source, reporter, flow, period, hs_code, partner, partner_code, customs_regime, classification, release_seq
 ),
+-- Only the current figures of keys that were revised: the few superseded rows pick them
+-- before any aggregation, so no engine sums the whole table (a cluster runs every stage,
+-- where the local engine skipped the sum when nothing was superseded).
 new AS (
     SELECT source, reporter, flow, period, hs_code, partner_code, customs_regime, classification,
            MIN(source_file) AS release_file, MIN(loaded_at) AS loaded_at,
            SUM(quantity_kg) AS kg, SUM(value_usd) AS usd
-    FROM trade_flows
+    FROM trade_flows t
     WHERE period BETWEEN $from AND $to
+      AND EXISTS (
+          SELECT 1 FROM trade_flows_superseded s
+          WHERE s.source = t.source AND s.reporter = t.reporter AND s.flow = t.flow
+            AND s.period = t.period AND s.hs_code = t.hs_code AND s.partner_code = t.partner_code
+            AND s.classification = t.classification
+            AND s.customs_regime IS NOT DISTINCT FROM t.customs_regime
+      )
     GROUP BY source, reporter, flow, period, hs_code, partner_code, customs_regime, classification
 )
 SELECT
