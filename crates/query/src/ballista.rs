@@ -182,17 +182,13 @@ mod cluster {
 
     /// rareflow's session settings for Ballista (see [`ballista_state`]).
     pub(crate) fn ballista_config() -> datafusion::prelude::SessionConfig {
-        let mut config = session_config()
+        // Ballista keeps hash joins off (sort-merge joins spill; its hash join does not).
+        // Turning them back on made small sides broadcast (a join of 10M rows to a five-row
+        // list: 6x the local time -> 1.1x), but headline_monthly's NOT EXISTS then lost 9 of
+        // 24 rows on two executors: wrong answers, so they stay off (docs/cluster.md).
+        session_config()
             .upgrade_for_ballista()
-            .with_ballista_adaptive_query_planner(false);
-        // Ballista turns hash joins off (sort-merge joins spill; its hash join does not), so
-        // every join sorted and shuffled both sides whole: a join of 10M rows to a five-row
-        // list took 6x the local time, a semi join on an empty table 300x. rareflow's build
-        // sides are reference tables, CTEs of a few thousand rows and superseded figures:
-        // with hash joins they are broadcast (below Ballista's 128 MB threshold) and the big
-        // side streams through where it lies.
-        config.options_mut().optimizer.prefer_hash_join = true;
-        config
+            .with_ballista_adaptive_query_planner(false)
     }
 
     /// `df://HOST[:PORT]` as the scheduler's gRPC address `http://HOST:PORT` (port 50050
