@@ -37,8 +37,10 @@ mod pair_tests {
         assert_eq!(pair_of("Percentage Change 1 to 11 (%)"), Pair::Change);
     }
 }
+mod markup;
 mod title;
 
+pub use markup::{decode_entities, element_text, row_cells};
 pub use title::{month_name, parse_english_period, parse_english_unit};
 
 /// What a pair of `Quantity` / `Value` columns holds.
@@ -49,19 +51,6 @@ enum Pair {
     Change,
 }
 
-/// Text of an element, entities decoded, spaces collapsed.
-fn text(tag: &HTMLTag<'_>, parser: &Parser<'_>) -> String {
-    let raw = tag.inner_text(parser);
-    let decoded = raw
-        .replace("&nbsp;", " ")
-        .replace("&#160;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace('\u{a0}', " ");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Lower-case letters and digits only.
 fn squash(text: &str) -> String {
     text.chars()
@@ -70,22 +59,11 @@ fn squash(text: &str) -> String {
         .collect()
 }
 
-/// The cells (`td`, `th`) of a row, each with its `colspan`.
+/// The cells (`td`, `th`) of a row: text and `colspan`.
 fn cells(row: &HTMLTag<'_>, parser: &Parser<'_>) -> Vec<(String, usize)> {
-    row.children()
-        .top()
-        .iter()
-        .filter_map(|h| h.get(parser)?.as_tag())
-        .filter(|t| t.name() == "td" || t.name() == "th")
-        .map(|t| {
-            let span = t
-                .attributes()
-                .get("colspan")
-                .flatten()
-                .and_then(|b| b.as_utf8_str().trim().parse().ok())
-                .unwrap_or(1usize);
-            (text(t, parser), span.max(1))
-        })
+    row_cells(row, parser)
+        .into_iter()
+        .map(|(t, span)| (element_text(t, parser), span))
         .collect()
 }
 
@@ -139,7 +117,7 @@ pub fn read_headline_html(
         let mut found: Vec<(String, u64)> = tags
             .iter()
             .filter(|t| names.iter().any(|n| t.name() == *n))
-            .map(|t| (text(t, parser), line_of(t)))
+            .map(|t| (element_text(t, parser), line_of(t)))
             .collect();
         found.sort_by_key(|(t, _)| t.len());
         found

@@ -103,9 +103,9 @@ pub async fn brief(
     sql_dir: &Path,
     month: &str,
 ) -> Result<Brief, ReportError> {
-    let day = month::resolve_month(session, month).await?;
+    let (day, loaded) = month::resolve_month(session, month).await?;
     let reach = month::Reach::load(session).await?;
-    let coverage = month::coverage(session, &reach, day, month::is_latest(month)).await?;
+    let coverage = month::coverage(&reach, &loaded, day, month::is_latest(month));
     let events = crate::chart::policy_events(session).await?;
     let ctx = Context {
         session,

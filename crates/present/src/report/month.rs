@@ -77,13 +77,8 @@ impl Reach {
 
 /// What the warehouse holds around the brief's month: a sentence naming the China Customs
 /// months loaded and the latest month each source reaches (mirror sources lag).
-pub(crate) async fn coverage(
-    session: &QuerySession,
-    reach: &Reach,
-    day: i32,
-    latest: bool,
-) -> Result<String, ReportError> {
-    let loaded = detail_months(session).await?;
+/// `loaded` are the China Customs months ([`resolve_month`] read them).
+pub(crate) fn coverage(reach: &Reach, loaded: &[i32], day: i32, latest: bool) -> String {
     let by_source: Vec<String> = reach
         .0
         .iter()
@@ -97,11 +92,11 @@ pub(crate) async fn coverage(
     } else {
         format!("China Customs detail for {}", format_month(day))
     };
-    Ok(format!(
+    format!(
         "{which} (loaded: {}). Latest month by source: {}.",
-        describe_months(&loaded),
+        describe_months(loaded),
         by_source.join(", ")
-    ))
+    )
 }
 
 /// Whether `month` asks for the latest month.
@@ -111,8 +106,12 @@ pub(crate) fn is_latest(month: &str) -> bool {
         .eq_ignore_ascii_case(rareflow_query::params::LATEST)
 }
 
-/// The first day of the brief's month: `month` as `YYYY-MM`, or `latest`.
-pub(crate) async fn resolve_month(session: &QuerySession, month: &str) -> Result<i32, ReportError> {
+/// The first day of the brief's month (`month` as `YYYY-MM`, or `latest`), and the months
+/// with China Customs detail loaded.
+pub(crate) async fn resolve_month(
+    session: &QuerySession,
+    month: &str,
+) -> Result<(i32, Vec<i32>), ReportError> {
     let asked = if is_latest(month) {
         None
     } else {
@@ -122,14 +121,17 @@ pub(crate) async fn resolve_month(session: &QuerySession, month: &str) -> Result
         }
     };
     let loaded = detail_months(session).await?;
-    match asked {
-        None => loaded.last().copied().ok_or(ReportError::NoDetail),
-        Some(day) if loaded.contains(&day) => Ok(day),
-        Some(day) => Err(ReportError::MonthNotLoaded {
-            month: format_month(day),
-            loaded: describe_months(&loaded),
-        }),
-    }
+    let day = match asked {
+        None => loaded.last().copied().ok_or(ReportError::NoDetail)?,
+        Some(day) if loaded.contains(&day) => day,
+        Some(day) => {
+            return Err(ReportError::MonthNotLoaded {
+                month: format_month(day),
+                loaded: describe_months(&loaded),
+            });
+        }
+    };
+    Ok((day, loaded))
 }
 
 /// `2024-01..2025-11` for consecutive months; gaps listed as further ranges; `none`.

@@ -6,6 +6,7 @@
 //! `Jan.-Feb.`), else from the link's text. Columns are aligned from the right: a header
 //! row with a label cell spanning two header rows has fewer cells than the data rows.
 
+use rareflow_ingest::headline_html::{decode_entities, element_text, row_cells};
 use tl::{HTMLTag, Parser};
 
 /// A table of the index: its row's name and the links of its published months.
@@ -67,24 +68,6 @@ pub(crate) fn month_label(text: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// Text of an element, entities decoded, spaces collapsed.
-fn text(tag: &HTMLTag<'_>, parser: &Parser<'_>) -> String {
-    decode(&tag.inner_text(parser))
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn decode(s: &str) -> String {
-    s.replace("&nbsp;", " ")
-        .replace("&#160;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .replace('\u{a0}', " ")
-}
-
 /// A cell: its text, its `colspan`, and its links to table pages (href, text).
 struct Cell {
     text: String,
@@ -102,19 +85,11 @@ fn is_page(href: &str) -> bool {
     path.ends_with(".html") || path.ends_with(".htm")
 }
 
+/// The cells of a row, with their links to table pages.
 fn cells(row: &HTMLTag<'_>, parser: &Parser<'_>) -> Vec<Cell> {
-    row.children()
-        .top()
-        .iter()
-        .filter_map(|h| h.get(parser)?.as_tag())
-        .filter(|t| t.name() == "td" || t.name() == "th")
-        .map(|t| {
-            let span = t
-                .attributes()
-                .get("colspan")
-                .flatten()
-                .and_then(|b| b.as_utf8_str().trim().parse().ok())
-                .unwrap_or(1usize);
+    row_cells(row, parser)
+        .into_iter()
+        .map(|(t, span)| {
             let links = t
                 .children()
                 .all(parser)
@@ -123,13 +98,13 @@ fn cells(row: &HTMLTag<'_>, parser: &Parser<'_>) -> Vec<Cell> {
                 .filter(|a| a.name() == "a")
                 .filter_map(|a| {
                     let href = a.attributes().get("href").flatten()?.as_utf8_str();
-                    let href = decode(href.trim());
-                    is_page(&href).then(|| (href, text(a, parser)))
+                    let href = decode_entities(href.trim());
+                    is_page(&href).then(|| (href, element_text(a, parser)))
                 })
                 .collect();
             Cell {
-                text: text(t, parser),
-                span: span.clamp(1, 100),
+                text: element_text(t, parser),
+                span,
                 links,
             }
         })
