@@ -31,8 +31,9 @@ def group_select(g):
     names = g["header"]
     canon = {c: f"c{i}" for c, i in canonical(names, g["files"][0]).items()}
     cols = [f"{sql_str(f'c{i}')}: 'VARCHAR'" for i in range(len(names))]
-    # The trailing comma on every line makes one more, always empty, field.
-    cols.append(f"{sql_str('c_trailing')}: 'VARCHAR'")
+    # The platform's trailing comma on every line makes one more, always empty, field.
+    if g.get("trailing_comma", True):
+        cols.append(f"{sql_str('c_trailing')}: 'VARCHAR'")
     currency = next(k.split(":")[1] for k in canon if k.startswith("value:"))
     value = canon[f"value:{currency}"]
 

@@ -4,7 +4,9 @@ header names, the reference tables, and the cross-check. See bench/README.md.
 The job both sides do (and only that, so that they do the same work):
 
 * read every RAW/gacc/export/**.csv (UTF-8; GB18030 files through UTF-8 copies made by `prep`),
-  every column as text, columns found by header name (Chinese or English, any order);
+  every column as text, columns found by header name (Chinese or English, any order), with
+  or without the platform's trailing comma (one more, empty, field on every line), fields
+  quoted or not;
 * `YYYYMM` -> year, month, period (first day); thousands separators stripped, quantities
   and value cast to DOUBLE; `?`/`-`/empty second unit -> NULL;
 * kilograms from the first unit when it is a weight (千克/公斤/Kilogram x1, 克/gram x0.001,
@@ -63,10 +65,12 @@ OUTPUT_COLUMNS = [
 
 
 def split_header(line):
+    """(names, trailing comma?) of a header line, quoted or not."""
     line = line.rstrip("\r\n")
-    if line.endswith(","):
+    trailing = line.endswith(",")
+    if trailing:
         line = line[:-1]
-    return [f.strip().strip('"').strip() for f in line.split(",")]
+    return [f.strip().strip('"').strip() for f in line.split(",")], trailing
 
 
 def canonical(names, first_file):
@@ -122,14 +126,17 @@ def cmd_prep(a):
                     dst.write(dec.decode(b"", final=True).encode("utf-8"))
                 os.replace(read_path + ".tmp", read_path)
                 converted += 1
-        names = split_header(header)
-        key = json.dumps([names, base], ensure_ascii=False)
+        names, trailing = split_header(header)
+        # Files group by header, by where their bytes are, and by the trailing comma (the
+        # platform ends every line, header included, with one; a re-saved file does not).
+        key = json.dumps([names, base, trailing], ensure_ascii=False)
         groups.setdefault(key, []).append(os.path.abspath(read_path))
     manifest = {
         "raw": os.path.abspath(a.raw),
         "gb18030_mode": "utf8-copies",
         "groups": [{"header": json.loads(k)[0], "encoding": "utf-8", "base": json.loads(k)[1],
-                    "files": v} for k, v in groups.items()],
+                    "trailing_comma": json.loads(k)[2], "files": v}
+                   for k, v in groups.items()],
     }
     with open(os.path.join(a.work, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=1)

@@ -22,7 +22,10 @@ def group_frame(g):
     """The files of one header group, with the canonical raw columns (all text)."""
     names = g["header"]
     canon = canonical(names, g["files"][0])
-    cols = [f"c{i}" for i in range(len(names))] + ["c_trailing"]
+    cols = [f"c{i}" for i in range(len(names))]
+    # The platform's trailing comma on every line makes one more, always empty, field.
+    if g.get("trailing_comma", True):
+        cols.append("c_trailing")
     currency = next(k.split(":")[1] for k in canon if k.startswith("value:"))
     lf = pl.scan_csv(g["files"], has_header=False, skip_rows=1,
                      schema={c: pl.String for c in cols},
