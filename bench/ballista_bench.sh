@@ -3,10 +3,10 @@
 # same binary, same warehouse: what sending a query through Ballista costs on one machine.
 #
 #   cargo build --features ballista --bin rareflow-query        # or --release (slow: ~40 min cold)
-#   ROWS=10000000 bench/run.sh                                  # makes bench/out/warehouse-10000000
-#   QBIN=target/debug/rareflow-query WAREHOUSE=bench/out/warehouse-10000000 bench/ballista_bench.sh
+#   ROWS=10000000 bench/run.sh                                  # makes bench/out/warehouse-10000000-platform
+#   QBIN=target/debug/rareflow-query WAREHOUSE=bench/out/warehouse-10000000-platform bench/ballista_bench.sh
 #
-# Environment: QBIN (target/release/rareflow-query), WAREHOUSE (bench/out/warehouse-10000000),
+# Environment: QBIN (target/release/rareflow-query), WAREHOUSE (bench/out/warehouse-10000000-platform),
 #   RUNS (1), TIMEOUT (300 s per process; FAILED after it), SCHEDULER (df://HOST:PORT of a running cluster instead of the in-process one),
 #   PROCESSES=1: start `rareflow-query cluster scheduler` and EXECUTORS (2) `cluster executor` processes
 #   on loopback (SLOTS task slots each, default 1) and send every query to them, as an operator runs it.
@@ -17,7 +17,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH")
 QBIN=${QBIN:-$REPO/target/release/rareflow-query}
-WAREHOUSE=${WAREHOUSE:-$BENCH/out/warehouse-10000000}
+WAREHOUSE=${WAREHOUSE:-$BENCH/out/warehouse-10000000-platform}
 RUNS=${RUNS:-1}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
