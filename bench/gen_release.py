@@ -33,7 +33,7 @@ full (long) commodity names. One flag per property changes it:
 * `--second-unit most|some` (most): `most`: a second quantity and unit on most lines, fixed
   per tariff line as legal units are: kilogram lines report kilograms again (~40% of lines)
   or a count (个/台/件/双, ~35%) in the second unit, count/volume lines report kilograms,
-  carats none (~80% of rows have a second unit). `some`: only count/volume lines (kilograms
+  carats none (~75% of rows have a second unit). `some`: only count/volume lines (kilograms
   second) and ~6% of kilogram rows at random (a count); the generator before issue 21.
 * `--names long|short` (long): `short`: the code table's own abbreviated names
   (`Carboxylic acids with phenol function,no othr oxygen function, derivs, nes`, 47 bytes on
