@@ -3,7 +3,7 @@
 
     duckdb_load.py prep  --raw RAW --work DIR      # untimed: classify files, make UTF-8 copies
     duckdb_load.py load  --work DIR --out OUT      # timed: ONE `COPY (...) TO OUT` statement
-    duckdb_load.py check --rareflow WAREHOUSE --duckdb OUT [--polars OUT]   # cross-check
+    duckdb_load.py check --rareflow WAREHOUSE --duckdb OUT [--polars OUT] [--rows]   # cross-check
     duckdb_load.py rowgroups DIR                   # files, row groups, rows, MB of a dataset
 
 `prep` (shared with the Polars side) reads each RAW/gacc/export/**.csv header (first line
@@ -134,6 +134,8 @@ def main():
     p.add_argument("--rareflow", required=True)
     p.add_argument("--duckdb")
     p.add_argument("--polars")
+    p.add_argument("--rows", action="store_true",
+                   help="also compare every row (EXCEPT ALL both ways; small releases)")
     p = sub.add_parser("rowgroups")
     p.add_argument("dir")
     a = ap.parse_args()

@@ -55,6 +55,8 @@ KG_UNITS = {"千克": 1.0, "公斤": 1.0, "kilogram": 1.0, "kilograms": 1.0, "kg
             "吨": 1000.0, "公吨": 1000.0, "ton": 1000.0, "tons": 1000.0, "tonne": 1000.0,
             "tonnes": 1000.0, "metric ton": 1000.0, "t": 1000.0}
 NO_UNIT = ("?", "-", "？", "")
+# Output columns compared rounded (DOUBLE arithmetic may differ in the last bits).
+MEASURES = ("quantity_kg", "quantity_native", "value_native", "value_usd")
 
 OUTPUT_COLUMNS = [
     "source", "reporter", "flow", "partner", "partner_code", "partner_name", "partner_kind",
@@ -169,7 +171,8 @@ def row_groups(con, glob):
 
 
 def cmd_check(a):
-    """Row count, kg, values and months of every output, against the first (rareflow)."""
+    """Row count, kg, values and months of every output, against the first (rareflow); with
+    --rows also every row of OUTPUT_COLUMNS."""
     import duckdb
     con = duckdb.connect()
     # A warehouse written by one run: every file in a table folder is in its Delta log.
@@ -190,6 +193,24 @@ def cmd_check(a):
         ok &= bool(same)
         cells = "".join(f" {v:>24,}" if isinstance(v, int) else f" {v:>24,.2f}" for v in vals)
         print(f"{lab:<20}{cells}  {'ok' if same else 'DIFFERENT'}")
+    if getattr(a, "rows", False):
+        # Row for row: the OUTPUT_COLUMNS of every row, as a multiset (EXCEPT ALL both ways),
+        # measures rounded to 4 decimals. Memory grows with the rows: small releases only.
+        def rows_of(glob):
+            cols = ", ".join(
+                f"round({c}, 4) AS {c}" if c in MEASURES else
+                f"CAST({c} AS BIGINT) AS {c}" if c in ("year", "month") else c
+                for c in OUTPUT_COLUMNS)
+            return f"SELECT {cols} FROM read_parquet({sql_str(glob)}, hive_partitioning=true)"
+        base = rows_of(outputs[0][1])
+        for name, glob in outputs[1:]:
+            other = rows_of(glob)
+            only = [con.execute(f"SELECT count(*) FROM ({x} EXCEPT ALL {y})").fetchone()[0]
+                    for x, y in ((base, other), (other, base))]
+            same = only == [0, 0]
+            ok &= same
+            print(f"row for row vs {name}: {only[0]:,} rows only in {outputs[0][0]}, "
+                  f"{only[1]:,} only in {name}  {'ok' if same else 'DIFFERENT'}")
     print("cross-check:", "MATCH" if ok else "MISMATCH")
     if not ok:
         sys.exit(1)

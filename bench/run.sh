@@ -113,7 +113,7 @@ run_case() {
         "$PYTHON" "$BENCH/gen_release.py" --rows "$rows" --out "$raw" --seed "$SEED" \
             "${flags[@]}"
         # What made it, for the record.
-        echo "gen_release.py --rows $rows --seed $SEED ${flags[*]}" >"$raw/.shape"
+        echo "gen_release.py --rows $rows --seed $SEED${flags[*]:+ ${flags[*]}}" >"$raw/.shape"
         touch "$raw/.complete"
     fi
     local mb files bpr
@@ -166,6 +166,8 @@ run_case() {
         # Stable names for query_bench.sh.
         ln -sfn "runs-$tag/rareflow-$RUNS" "$OUT/warehouse-$tag"
         local check=(--rareflow "$rundir/rareflow-$RUNS")
+        # Row for row too on small releases (EXCEPT ALL holds every row in memory).
+        [[ $rows -le 200000 ]] && check+=(--rows)
         [[ " $TOOLS " == *" duckdb "* ]] && check+=(--duckdb "$rundir/duckdb-$RUNS")
         [[ " $TOOLS " == *" polars "* ]] && check+=(--polars "$rundir/polars-$RUNS")
         "$PY" "$BENCH/duckdb_load.py" check "${check[@]}" | tee "$rundir/check.txt"
