@@ -2,21 +2,21 @@
 -- topic: mirror
 -- param: from month = 2025-01 : first month (YYYY-MM)
 -- param: to month = 2025-11 : last month (YYYY-MM)
-WITH china AS (
-    SELECT partner AS member, period, SUM(quantity_kg) AS kg
-    FROM trade_flows
-    WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
-    GROUP BY partner, period
-),
-eu AS (
+-- The members first: China's figures are read only for countries that report to Eurostat,
+-- before any sum (a cluster then skips China's side when no member reports).
+WITH eu AS (
     SELECT reporter AS member, period, SUM(quantity_kg) AS kg
     FROM trade_flows
     WHERE source = 'comext' AND flow = 'import' AND partner = 'CHN' AND product_group = 'magnet'
       AND reporter <> 'EUR'
     GROUP BY reporter, period
 ),
-members AS (
-    SELECT DISTINCT member FROM eu
+china AS (
+    SELECT partner AS member, period, SUM(quantity_kg) AS kg
+    FROM trade_flows
+    WHERE source = 'gacc' AND flow = 'export' AND product_group = 'magnet' AND partner_kind = 'country'
+      AND partner IN (SELECT member FROM eu)
+    GROUP BY partner, period
 )
 SELECT
     c.period,
@@ -27,7 +27,6 @@ SELECT
     round(e2.kg / 1000, 1)                 AS member_reports_month_after_t,
     round(100 * (e1.kg / c.kg - 1), 1)     AS gap_lag1_pct
 FROM china c
-JOIN members m ON m.member = c.member
 LEFT JOIN eu e0 ON e0.member = c.member AND e0.period = c.period
 LEFT JOIN eu e1 ON e1.member = c.member AND e1.period = c.period + INTERVAL '1 month'
 LEFT JOIN eu e2 ON e2.member = c.member AND e2.period = c.period + INTERVAL '2 months'

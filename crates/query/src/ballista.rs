@@ -177,18 +177,23 @@ mod cluster {
         SessionStateBuilder::new()
             .with_config(ballista_config())
             .with_default_features()
+            .with_physical_optimizer_rules(crate::cluster_plans::cluster_physical_rules())
             .build()
     }
 
     /// rareflow's session settings for Ballista (see [`ballista_state`]).
     pub(crate) fn ballista_config() -> datafusion::prelude::SessionConfig {
-        // Ballista keeps hash joins off (sort-merge joins spill; its hash join does not).
-        // Turning them back on made small sides broadcast (a join of 10M rows to a five-row
-        // list: 6x the local time -> 1.1x), but headline_monthly's NOT EXISTS then lost 9 of
-        // 24 rows on two executors: wrong answers, so they stay off (docs/cluster.md).
+        // Ballista turns hash joins off (sort-merge joins spill; hash joins do not), so a
+        // 10M-row side joined to a five-row list was shuffled and sorted whole (6x the local
+        // time). With hash joins the small side is broadcast; Ballista's planner demotes a
+        // broadcast join that answers for build-side rows (LEFT, ANTI, ...) to a partitioned
+        // one, which keeps them right on many executors (tests/it/ballista.rs checks
+        // headline_monthly's NOT EXISTS). Build sides are dimension tables and filtered
+        // slices here (docs/cluster.md, sizing).
         session_config()
             .upgrade_for_ballista()
             .with_ballista_adaptive_query_planner(false)
+            .set_bool("datafusion.optimizer.prefer_hash_join", true)
     }
 
     /// `df://HOST[:PORT]` as the scheduler's gRPC address `http://HOST:PORT` (port 50050

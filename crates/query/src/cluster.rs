@@ -149,6 +149,7 @@ pub async fn run_scheduler(
             .with_config(config)
             .with_runtime_env(runtime(&for_sessions)?)
             .with_default_features()
+            .with_physical_optimizer_rules(crate::cluster_plans::cluster_physical_rules())
             .build())
     });
     let config_producer = Arc::new(crate::ballista::ballista_config);

@@ -22,10 +22,13 @@
 //! - [`checks`]: data checks (`checks/*.sql`), each returning the rows that break it.
 
 pub mod ballista;
+// Compiled in every build so that its tests run in the default `cargo test`.
 pub mod catalog;
 pub mod checks;
 #[cfg(feature = "ballista")]
 pub mod cluster;
+#[cfg_attr(not(feature = "ballista"), allow(dead_code))]
+mod cluster_plans;
 mod cte;
 pub mod delta_tables;
 pub mod describe;
