@@ -96,10 +96,15 @@ impl PhysicalOptimizerRule for BroadcastOnlyProbeDriven {
 #[derive(Debug, Default)]
 pub(crate) struct EmptyJoinSide;
 
+/// A join's left and right inputs and its type.
+type JoinParts<'a> = (
+    &'a Arc<dyn ExecutionPlan>,
+    &'a Arc<dyn ExecutionPlan>,
+    JoinType,
+);
+
 /// A join's inputs and type, whatever operator runs it.
-fn join_parts(
-    plan: &dyn ExecutionPlan,
-) -> Option<(&Arc<dyn ExecutionPlan>, &Arc<dyn ExecutionPlan>, JoinType)> {
+fn join_parts(plan: &dyn ExecutionPlan) -> Option<JoinParts<'_>> {
     if let Some(j) = plan.downcast_ref::<HashJoinExec>() {
         return Some((j.left(), j.right(), *j.join_type()));
     }
