@@ -46,35 +46,40 @@ impl Catalog {
         base: &str,
         present: &[&str],
     ) -> Result<(), QueryError> {
-        for table in &self.tables {
-            let name = table.name;
-            if !present.contains(&name) {
-                tracing::debug!(table = name, "table not in this run");
-                continue;
-            }
-            let url = format!("{}/{name}/", base.trim_end_matches('/'));
-            let file_schema = table
-                .schema
-                .as_ref()
-                .filter(|_| table.fixed_schema)
-                .map(|schema| file_schema(schema, table.partitions));
-            let mut options = ParquetReadOptions::default();
-            if let (Some(schema), Some(file_schema)) = (&table.schema, &file_schema) {
-                options = options.schema(file_schema).table_partition_cols(
-                    table
-                        .partitions
-                        .iter()
-                        .filter_map(|p| schema.field_with_name(p).ok())
-                        .map(|f| (f.name().clone(), f.data_type().clone()))
-                        .collect(),
-                );
-            }
-            ctx.register_parquet(name, &url, options)
-                .await
-                .map_err(|error| QueryError::Register {
-                    table: name.to_owned(),
-                    error,
-                })?;
+        // Tables without a fixed schema read it from a file's footer: all at once.
+        let registered = self
+            .tables
+            .iter()
+            .filter(|t| present.contains(&t.name))
+            .map(|table| async move {
+                let name = table.name;
+                let url = format!("{}/{name}/", base.trim_end_matches('/'));
+                let file_schema = table
+                    .schema
+                    .as_ref()
+                    .filter(|_| table.fixed_schema)
+                    .map(|schema| file_schema(schema, table.partitions));
+                let mut options = ParquetReadOptions::default();
+                if let (Some(schema), Some(file_schema)) = (&table.schema, &file_schema) {
+                    options = options.schema(file_schema).table_partition_cols(
+                        table
+                            .partitions
+                            .iter()
+                            .filter_map(|p| schema.field_with_name(p).ok())
+                            .map(|f| (f.name().clone(), f.data_type().clone()))
+                            .collect(),
+                    );
+                }
+                ctx.register_parquet(name, &url, options)
+                    .await
+                    .map_err(|error| QueryError::Register {
+                        table: name.to_owned(),
+                        error,
+                    })
+            });
+        futures::future::try_join_all(registered).await?;
+        for table in self.tables.iter().filter(|t| !present.contains(&t.name)) {
+            tracing::debug!(table = table.name, "table not in this run");
         }
         Ok(())
     }
