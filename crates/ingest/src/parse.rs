@@ -4,6 +4,11 @@
 
 /// `YYYYMM` (also `YYYY-MM`, `YYYY/MM`, `YYYY年MM月`) to (year, month), month 1-12, year 1980-2100.
 pub fn parse_period(s: &str) -> Option<(i32, u32)> {
+    // `YYYYMM`, as every China Customs row has it: no allocation on the hot path.
+    if let Some((year, month)) = six_digits(s) {
+        return ((1980..=2100).contains(&year) && (1..=12).contains(&month))
+            .then_some((year, month));
+    }
     let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
     let rest_ok = s
         .chars()
@@ -16,11 +21,52 @@ pub fn parse_period(s: &str) -> Option<(i32, u32)> {
     ((1980..=2100).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
 }
 
+/// `YYYYMM` as exactly six ASCII digits, unchecked.
+fn six_digits(s: &str) -> Option<(i32, u32)> {
+    let b = s.as_bytes();
+    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |range: std::ops::Range<usize>| {
+        b[range]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    Some((i32::try_from(n(0..4)).ok()?, n(4..6)))
+}
+
+/// A whole number of ASCII digits, grouped by three with commas or not (`1,234,567`,
+/// `1234567`): the shape of nearly every quantity and value, read without building text.
+/// `None` for anything else (then [`parse_number`] reads it the general way).
+fn whole_number(s: &[u8]) -> Option<f64> {
+    let mut value: u64 = 0;
+    let mut group = 0usize;
+    let mut grouped = false;
+    for &b in s {
+        match b {
+            b'0'..=b'9' => {
+                value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                group += 1;
+            }
+            // A separator closes a group: the first of 1-3 digits, every later one of 3.
+            b',' if group > 0 && (group == 3 || !grouped) && group <= 3 => {
+                grouped = true;
+                group = 0;
+            }
+            _ => return None,
+        }
+    }
+    (group > 0 && (!grouped || group == 3)).then_some(value as f64)
+}
+
 /// A number with optional thousands separators: `5,917,063,944`, `12.5`, `-3`.
 /// Separators must group the integer part by three (`1,2,3` is refused); `NaN`, `inf` and
 /// exponents are refused.
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
+    if let Some(v) = whole_number(s.as_bytes()) {
+        return Some(v);
+    }
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -94,6 +140,16 @@ mod tests {
         assert_eq!(parse_number(",1"), None);
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("1e5"), None);
+        // The whole-number path and the general one agree.
+        assert_eq!(parse_number("1,234,567"), Some(1_234_567.0));
+        assert_eq!(parse_number("1234567"), Some(1_234_567.0));
+        assert_eq!(parse_number("0"), Some(0.0));
+        assert_eq!(parse_number("12,345"), Some(12_345.0));
+        assert_eq!(parse_number("1,23"), None);
+        assert_eq!(parse_number("1,2345"), None);
+        assert_eq!(parse_number("1,,234"), None);
+        assert_eq!(parse_number("1,234,"), None);
+        assert_eq!(parse_number("99999999999999999999999"), Some(1e23));
         assert_eq!(parse_number(""), None);
     }
 
@@ -105,6 +161,9 @@ mod tests {
         assert_eq!(parse_period("202500"), None);
         assert_eq!(parse_period("20251"), None);
         assert_eq!(parse_period("2025x1"), None);
+        assert_eq!(parse_period("197912"), None);
+        assert_eq!(parse_period("210101"), None);
+        assert_eq!(parse_period("202512"), Some((2025, 12)));
         assert_eq!(year_month("2025", "1"), Some((2025, 1)));
         assert_eq!(year_month(" 2025", "01 "), Some((2025, 1)));
         assert_eq!(year_month("2025", "13"), None);
