@@ -4,35 +4,25 @@
 
 /// `YYYYMM` (also `YYYY-MM`, `YYYY/MM`, `YYYY年MM月`) to (year, month), month 1-12, year 1980-2100.
 pub fn parse_period(s: &str) -> Option<(i32, u32)> {
-    // `YYYYMM`, as every China Customs row has it: no allocation on the hot path.
-    if let Some((year, month)) = six_digits(s) {
-        return ((1980..=2100).contains(&year) && (1..=12).contains(&month))
-            .then_some((year, month));
+    // Digits gathered in place: every China Customs row has a month, so no allocation.
+    let mut digits = [0u32; 6];
+    let mut count = 0;
+    for c in s.chars() {
+        match c {
+            '0'..='9' => {
+                *digits.get_mut(count)? = u32::from(c) - u32::from('0');
+                count += 1;
+            }
+            '-' | '/' | '年' | '月' => {}
+            _ => return None,
+        }
     }
-    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-    let rest_ok = s
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '年' | '月'));
-    if !rest_ok || digits.len() != 6 {
+    if count != digits.len() {
         return None;
     }
-    let year: i32 = digits[..4].parse().ok()?;
-    let month: u32 = digits[4..].parse().ok()?;
+    let year = i32::try_from(digits[..4].iter().fold(0, |acc, d| acc * 10 + d)).ok()?;
+    let month = digits[4] * 10 + digits[5];
     ((1980..=2100).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
-}
-
-/// `YYYYMM` as exactly six ASCII digits, unchecked.
-fn six_digits(s: &str) -> Option<(i32, u32)> {
-    let b = s.as_bytes();
-    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = |range: std::ops::Range<usize>| {
-        b[range]
-            .iter()
-            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-    };
-    Some((i32::try_from(n(0..4)).ok()?, n(4..6)))
 }
 
 /// A whole number of ASCII digits, grouped by three with commas or not (`1,234,567`,

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use rareflow_query::QuerySession;
 use rareflow_query::format::{format_month, month_name};
+use rareflow_query::params::is_latest;
 
 use answer::Context;
 
@@ -105,7 +106,7 @@ pub async fn brief(
 ) -> Result<Brief, ReportError> {
     let (day, loaded) = month::resolve_month(session, month).await?;
     let reach = month::Reach::load(session).await?;
-    let coverage = month::coverage(&reach, &loaded, day, month::is_latest(month));
+    let coverage = month::coverage(&reach, &loaded, day, is_latest(month));
     let events = crate::chart::policy_events(session).await?;
     let ctx = Context {
         session,

@@ -144,7 +144,7 @@ pub fn bind(specs: &[ParamSpec], given: &[(String, String)]) -> Result<ParamValu
 }
 
 /// Whether `text` is [`LATEST`].
-fn is_latest(text: &str) -> bool {
+pub fn is_latest(text: &str) -> bool {
     text.trim().eq_ignore_ascii_case(LATEST)
 }
 

@@ -5,22 +5,9 @@
 use datafusion::common::ParamValues;
 use rareflow_query::QuerySession;
 use rareflow_query::format::format_month;
-use rareflow_query::params::ParamType;
+use rareflow_query::params::{ParamType, is_latest};
 
 use super::model::ReportError;
-
-/// The months with China Customs detail loaded, in order (days since 1970-01-01 of the
-/// first of each month).
-pub(crate) async fn detail_months(session: &QuerySession) -> Result<Vec<i32>, ReportError> {
-    let table = session
-        .collect_table(
-            "report --month",
-            "SELECT DISTINCT period FROM trade_flows WHERE source = 'gacc' ORDER BY period",
-            ParamValues::List(Vec::new()),
-        )
-        .await?;
-    Ok(table.rows.iter().filter_map(|r| r[0].date()).collect())
-}
 
 /// The months each source reaches (`trade_flows` and `headline_series`): first and last
 /// month loaded.
@@ -99,13 +86,6 @@ pub(crate) fn coverage(reach: &Reach, loaded: &[i32], day: i32, latest: bool) ->
     )
 }
 
-/// Whether `month` asks for the latest month.
-pub(crate) fn is_latest(month: &str) -> bool {
-    month
-        .trim()
-        .eq_ignore_ascii_case(rareflow_query::params::LATEST)
-}
-
 /// The first day of the brief's month (`month` as `YYYY-MM`, or `latest`), and the months
 /// with China Customs detail loaded.
 pub(crate) async fn resolve_month(
@@ -120,7 +100,7 @@ pub(crate) async fn resolve_month(
             _ => return Err(ReportError::Month(month.to_owned())),
         }
     };
-    let loaded = detail_months(session).await?;
+    let loaded = session.detail_months().await?;
     let day = match asked {
         None => loaded.last().copied().ok_or(ReportError::NoDetail)?,
         Some(day) if loaded.contains(&day) => day,

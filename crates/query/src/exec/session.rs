@@ -320,18 +320,28 @@ impl QuerySession {
 }
 
 impl QuerySession {
-    /// The latest month for which China Customs detail (`trade_flows` rows of source
-    /// `gacc`) is loaded, as the days since 1970-01-01 of its first day; `None` when none
-    /// is. What `latest` means for a month parameter and for the brief.
-    pub async fn latest_detail_month(&self) -> Result<Option<i32>, QueryError> {
+    /// The months for which China Customs detail (`trade_flows` rows of source `gacc`) is
+    /// loaded, in order, as the days since 1970-01-01 of their first days: the months a
+    /// brief can be about.
+    pub async fn detail_months(&self) -> Result<Vec<i32>, QueryError> {
         let table = self
             .collect_table(
-                "latest month",
-                "SELECT MAX(period) FROM trade_flows WHERE source = 'gacc'",
+                "China Customs months",
+                "SELECT DISTINCT period FROM trade_flows WHERE source = 'gacc' ORDER BY period",
                 ParamValues::List(Vec::new()),
             )
             .await?;
-        Ok(table.rows.first().and_then(|row| row.first()?.date()))
+        Ok(table
+            .rows
+            .iter()
+            .filter_map(|row| row.first()?.date())
+            .collect())
+    }
+
+    /// The last of [`QuerySession::detail_months`]; `None` when none is loaded. What
+    /// `latest` means for a month parameter and for the brief.
+    pub async fn latest_detail_month(&self) -> Result<Option<i32>, QueryError> {
+        Ok(self.detail_months().await?.last().copied())
     }
 }
 
